@@ -1,0 +1,219 @@
+//! Personalize ARNs: parsing a solution version ARN and deriving the campaign ARN from it.
+
+use std::fmt;
+
+/// The longest ARN the API accepts.
+pub const MAX_ARN_LEN: usize = 256;
+
+/// The alias a campaign follows when `syncWithLatestSolutionVersion` is true.
+pub const LATEST: &str = "$LATEST";
+
+/// `arn:<partition>:personalize:<region>:<account>:solution/<solution>/<version>`, where `<version>` is a
+/// version id or the `$LATEST` alias.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SolutionVersionArn {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+    pub solution: String,
+    pub version: String,
+}
+
+/// Why a string is not a solution version ARN; the message says what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArnError {
+    #[error("is {len} characters long; an ARN has at most {MAX_ARN_LEN}")]
+    TooLong { len: usize },
+    #[error("is not an ARN; expected `arn:aws:personalize:<region>:<account>:solution/<solution>/<version>`")]
+    NotAnArn,
+    #[error("is an ARN of the `{service}` service, not of `personalize`")]
+    OtherService { service: String },
+    #[error("has an empty {part}")]
+    EmptyPart { part: &'static str },
+    #[error("is a campaign ARN; this field takes the solution version the campaign serves: `{suggestion}`")]
+    CampaignArn { suggestion: String },
+    #[error(
+        "is a solution ARN without a version; append a version id, or `/$LATEST` to follow the newest version \
+         (with `syncWithLatestSolutionVersion: true`)"
+    )]
+    MissingVersion,
+    #[error("names a `{resource}` resource; expected `solution/<solution>/<version>`")]
+    OtherResource { resource: String },
+    #[error("has a solution name `{name}` that is not a valid name (letters, digits, `-` and `_`, 1 to 63)")]
+    BadSolutionName { name: String },
+    #[error("has a version `{version}` that is neither a version id (letters and digits) nor `$LATEST`")]
+    BadVersion { version: String },
+}
+
+impl SolutionVersionArn {
+    pub fn parse(text: &str) -> Result<Self, ArnError> {
+        if text.chars().count() > MAX_ARN_LEN {
+            return Err(ArnError::TooLong { len: text.chars().count() });
+        }
+        let parts: Vec<&str> = text.splitn(6, ':').collect();
+        let [prefix, partition, service, region, account, resource] = parts[..] else {
+            return Err(ArnError::NotAnArn);
+        };
+        if prefix != "arn" {
+            return Err(ArnError::NotAnArn);
+        }
+        if partition.is_empty()
+            || !partition.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(ArnError::EmptyPart { part: "or malformed partition (such as `aws`)" });
+        }
+        if service != "personalize" {
+            return Err(ArnError::OtherService { service: service.to_string() });
+        }
+        if region.is_empty() {
+            return Err(ArnError::EmptyPart { part: "region" });
+        }
+        if account.is_empty() {
+            return Err(ArnError::EmptyPart { part: "account" });
+        }
+        let mut segments = resource.split('/');
+        let kind = segments.next().unwrap_or_default();
+        let segments: Vec<&str> = segments.collect();
+        match (kind, segments.as_slice()) {
+            ("solution", [solution, version]) => {
+                if !is_valid_name(solution) {
+                    return Err(ArnError::BadSolutionName { name: solution.to_string() });
+                }
+                if *version != LATEST
+                    && (version.is_empty() || !version.chars().all(|c| c.is_ascii_alphanumeric()))
+                {
+                    return Err(ArnError::BadVersion { version: version.to_string() });
+                }
+                Ok(SolutionVersionArn {
+                    partition: partition.to_string(),
+                    region: region.to_string(),
+                    account: account.to_string(),
+                    solution: solution.to_string(),
+                    version: version.to_string(),
+                })
+            }
+            ("solution", [_]) => Err(ArnError::MissingVersion),
+            ("campaign", _) => Err(ArnError::CampaignArn {
+                suggestion: format!(
+                    "arn:{partition}:personalize:{region}:{account}:solution/<solution>/<version or $LATEST>"
+                ),
+            }),
+            _ => Err(ArnError::OtherResource { resource: kind.to_string() }),
+        }
+    }
+
+    pub fn is_latest(&self) -> bool {
+        self.version == LATEST
+    }
+
+    /// The ARN of the campaign called `name` that serves this solution: campaigns live in the account and
+    /// region of their solution.
+    pub fn campaign_arn(&self, name: &str) -> String {
+        format!("arn:{}:personalize:{}:{}:campaign/{}", self.partition, self.region, self.account, name)
+    }
+
+    pub fn solution_arn(&self) -> String {
+        format!(
+            "arn:{}:personalize:{}:{}:solution/{}",
+            self.partition, self.region, self.account, self.solution
+        )
+    }
+
+    /// The same solution with the version replaced by `$LATEST`.
+    pub fn latest_alias(&self) -> String {
+        format!("{}/{LATEST}", self.solution_arn())
+    }
+}
+
+impl fmt::Display for SolutionVersionArn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.solution_arn(), self.version)
+    }
+}
+
+/// Campaign and solution names: 1..63 characters, `[a-zA-Z0-9][a-zA-Z0-9_-]*`.
+pub fn is_valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else { return false };
+    name.len() <= 63
+        && first.is_ascii_alphanumeric()
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VERSION: &str = "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/a1b2c3d4";
+
+    #[test]
+    fn parses_a_version_and_derives_the_campaign() {
+        let arn = SolutionVersionArn::parse(VERSION).unwrap();
+        assert_eq!(arn.solution, "home-recs");
+        assert_eq!(arn.version, "a1b2c3d4");
+        assert!(!arn.is_latest());
+        assert_eq!(arn.campaign_arn("web"), "arn:aws:personalize:us-east-1:111122223333:campaign/web");
+        assert_eq!(arn.to_string(), VERSION);
+        assert_eq!(
+            arn.latest_alias(),
+            "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/$LATEST"
+        );
+    }
+
+    #[test]
+    fn keeps_the_partition() {
+        let arn =
+            SolutionVersionArn::parse("arn:aws-cn:personalize:cn-north-1:111122223333:solution/s/$LATEST")
+                .unwrap();
+        assert!(arn.is_latest());
+        assert_eq!(arn.campaign_arn("c"), "arn:aws-cn:personalize:cn-north-1:111122223333:campaign/c");
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_solution_version() {
+        let cases = [
+            ("home-recs", ArnError::NotAnArn),
+            ("arn:aws:s3:::bucket/key", ArnError::OtherService { service: "s3".into() }),
+            ("arn:aws:personalize::111122223333:solution/s/v1", ArnError::EmptyPart { part: "region" }),
+            ("arn:aws:personalize:us-east-1::solution/s/v1", ArnError::EmptyPart { part: "account" }),
+            ("arn:aws:personalize:us-east-1:111122223333:solution/s", ArnError::MissingVersion),
+            (
+                "arn:aws:personalize:us-east-1:111122223333:dataset-group/g",
+                ArnError::OtherResource { resource: "dataset-group".into() },
+            ),
+            (
+                "arn:aws:personalize:us-east-1:111122223333:solution/-bad/v1",
+                ArnError::BadSolutionName { name: "-bad".into() },
+            ),
+            (
+                "arn:aws:personalize:us-east-1:111122223333:solution/s/v-1",
+                ArnError::BadVersion { version: "v-1".into() },
+            ),
+            (
+                "arn:aws:personalize:us-east-1:111122223333:solution/s/",
+                ArnError::BadVersion { version: "".into() },
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(SolutionVersionArn::parse(text), Err(expected), "{text}");
+        }
+        assert!(matches!(
+            SolutionVersionArn::parse("arn:aws:personalize:us-east-1:111122223333:campaign/home"),
+            Err(ArnError::CampaignArn { .. })
+        ));
+        let long = format!("arn:aws:personalize:us-east-1:111122223333:solution/s/{}", "a".repeat(300));
+        assert!(matches!(SolutionVersionArn::parse(&long), Err(ArnError::TooLong { .. })));
+    }
+
+    #[test]
+    fn names() {
+        assert!(is_valid_name("a"));
+        assert!(is_valid_name("Home_recs-2"));
+        assert!(is_valid_name(&"a".repeat(63)));
+        assert!(!is_valid_name(&"a".repeat(64)));
+        assert!(!is_valid_name(""));
+        assert!(!is_valid_name("_a"));
+        assert!(!is_valid_name("a.b"));
+        assert!(!is_valid_name("é"));
+    }
+}

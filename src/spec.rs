@@ -1,0 +1,215 @@
+//! The desired state: one campaign as a file declares it.
+//!
+//! `None` means the file does not mention the field: it is unmanaged, and its live value is carried over
+//! unchanged. A map that is mentioned (`itemExplorationConfig`, `rankingInfluence`, `tags`) is managed whole.
+//!
+//! These types also generate `schemas/campaign.schema.json`; their doc comments are the descriptions editors
+//! show. The checks themselves live in `validate`, which gives every problem a position; the schema says the
+//! same things for editors and other tools, and a test keeps the two in step.
+
+use std::collections::BTreeMap;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+use crate::arn::SolutionVersionArn;
+
+/// Field names as files spell them, per mapping. `validate` rejects any other key; a test checks the schema
+/// lists the same ones.
+pub const CAMPAIGN_FIELDS: &[&str] =
+    &["name", "solutionVersionArn", "campaignArn", "minProvisionedTPS", "campaignConfig", "tags"];
+pub const CAMPAIGN_CONFIG_FIELDS: &[&str] = &[
+    "syncWithLatestSolutionVersion",
+    "enableMetadataWithRecommendations",
+    "itemExplorationConfig",
+    "rankingInfluence",
+];
+pub const ITEM_EXPLORATION_FIELDS: &[&str] = &["explorationWeight", "explorationItemAgeCutOff"];
+pub const RANKING_INFLUENCE_FIELDS: &[&str] = &["POPULARITY", "FRESHNESS"];
+
+pub const MAX_TAGS: usize = 50;
+pub const MAX_TAG_KEY_CHARS: usize = 128;
+pub const MAX_TAG_VALUE_CHARS: usize = 256;
+
+/// An Amazon Personalize campaign managed by pz-apply. Fields mirror the CreateCampaign and UpdateCampaign
+/// API; a field that is left out is not managed, and keeps its live value.
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[schemars(title = "Amazon Personalize campaign (pz-apply)", rename_all = "camelCase", deny_unknown_fields)]
+pub struct CampaignSpec {
+    /// The campaign's name, unique in its account and region. It cannot change: a new name is a new campaign.
+    #[schemars(length(min = 1, max = 63), regex(pattern = r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$"))]
+    pub name: String,
+
+    /// The solution version the campaign serves:
+    /// `arn:aws:personalize:<region>:<account>:solution/<solution>/<version>`. Use the version `$LATEST`
+    /// (with `campaignConfig.syncWithLatestSolutionVersion: true`) to follow the newest version
+    /// automatically. The campaign lives in this ARN's account and region.
+    #[schemars(
+        length(max = 256),
+        regex(
+            pattern = r"^arn:[a-z0-9-]+:personalize:[^:]+:[^:]+:solution/[a-zA-Z0-9][a-zA-Z0-9\-_]*/(\$LATEST|[a-zA-Z0-9]+)$"
+        )
+    )]
+    pub solution_version_arn: String,
+
+    /// Optional. The campaign's ARN; when given it must equal the one derived from `solutionVersionArn`
+    /// and `name` (`arn:aws:personalize:<region>:<account>:campaign/<name>`).
+    #[schemars(with = "String", default, skip_serializing_if = "Option::is_none", length(max = 256))]
+    pub campaign_arn: Option<String>,
+
+    /// Optional. The requested minimum provisioned transactions (recommendations) per second, at least 1.
+    /// A higher value raises the billing floor.
+    #[schemars(
+        rename = "minProvisionedTPS",
+        with = "i32",
+        default,
+        skip_serializing_if = "Option::is_none",
+        range(min = 1)
+    )]
+    pub min_provisioned_tps: Option<i32>,
+
+    /// Optional. How the campaign serves; each key that is left out keeps its live value.
+    #[schemars(with = "CampaignConfigSpec", default, skip_serializing_if = "Option::is_none")]
+    pub campaign_config: Option<CampaignConfigSpec>,
+
+    /// Optional. The campaign's tags, managed whole: tags not listed here are removed. At most 50; keys
+    /// starting with `aws:` are reserved. Values are strings: quote numbers (`cost-center: "1234"`).
+    #[schemars(schema_with = "tags_schema", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+/// The serving configuration of a campaign (CampaignConfig in the API).
+#[derive(Debug, Clone, PartialEq, Default, JsonSchema)]
+#[schemars(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CampaignConfigSpec {
+    /// Whether the campaign follows the newest solution version automatically. `true` requires a
+    /// `solutionVersionArn` ending in `/$LATEST`, and `$LATEST` requires `true`.
+    #[schemars(with = "bool", default, skip_serializing_if = "Option::is_none")]
+    pub sync_with_latest_solution_version: Option<bool>,
+
+    /// Whether recommendations include item metadata from the Items dataset. Adds cost.
+    #[schemars(with = "bool", default, skip_serializing_if = "Option::is_none")]
+    pub enable_metadata_with_recommendations: Option<bool>,
+
+    /// Exploration of new and less relevant items (User-Personalization recipes only), managed whole:
+    /// a key left out here is removed and falls back to its default.
+    #[schemars(with = "ItemExplorationSpec", default, skip_serializing_if = "Option::is_none")]
+    pub item_exploration_config: Option<ItemExplorationSpec>,
+
+    /// How much popularity and freshness influence the ranking, managed whole.
+    #[schemars(with = "RankingInfluenceSpec", default, skip_serializing_if = "Option::is_none")]
+    pub ranking_influence: Option<RankingInfluenceSpec>,
+}
+
+/// Item exploration settings. The API stores them as strings; numbers and numeric strings are both accepted.
+#[derive(Debug, Clone, PartialEq, Default, JsonSchema)]
+#[schemars(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ItemExplorationSpec {
+    /// How much to explore, from 0.0 (none) to 1.0 (most). AWS's default is 0.3.
+    #[schemars(schema_with = "exploration_weight_schema", default, skip_serializing_if = "Option::is_none")]
+    pub exploration_weight: Option<ExplorationValue>,
+
+    /// The maximum age in days, since the latest interaction, of items to explore; greater than 0.
+    /// AWS's default is 30.
+    #[schemars(schema_with = "exploration_age_schema", default, skip_serializing_if = "Option::is_none")]
+    pub exploration_item_age_cut_off: Option<ExplorationValue>,
+}
+
+/// Ranking influence weights, each from 0.0 (none) to 1.0 (most).
+#[derive(Debug, Clone, PartialEq, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RankingInfluenceSpec {
+    /// How much item popularity raises an item's rank, from 0.0 to 1.0.
+    #[schemars(
+        rename = "POPULARITY",
+        with = "f64",
+        default,
+        skip_serializing_if = "Option::is_none",
+        range(min = 0.0, max = 1.0)
+    )]
+    pub popularity: Option<f64>,
+
+    /// How much item freshness raises an item's rank, from 0.0 to 1.0.
+    #[schemars(
+        rename = "FRESHNESS",
+        with = "f64",
+        default,
+        skip_serializing_if = "Option::is_none",
+        range(min = 0.0, max = 1.0)
+    )]
+    pub freshness: Option<f64>,
+}
+
+/// An exploration setting: the number it stands for, and the text the file gave (`0.30`, `"30"`), which is
+/// what the API will be sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExplorationValue {
+    pub number: f64,
+    pub text: String,
+}
+
+impl CampaignSpec {
+    /// The parsed `solutionVersionArn`. Only validated specs exist, so this does not fail for them.
+    pub fn solution_version(&self) -> Option<SolutionVersionArn> {
+        SolutionVersionArn::parse(&self.solution_version_arn).ok()
+    }
+}
+
+/// A finite decimal number written as a string: what `f64::from_str` accepts, without `inf` and `NaN`.
+pub const NUMERIC_STRING_PATTERN: &str = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$";
+
+fn exploration_schema(description_of_range: &str, number: Schema) -> Schema {
+    json_schema!({
+        "anyOf": [
+            number,
+            {
+                "type": "string",
+                "pattern": NUMERIC_STRING_PATTERN,
+                "description": format!("A number written as a string, {description_of_range}.")
+            }
+        ]
+    })
+}
+
+fn exploration_weight_schema(_: &mut SchemaGenerator) -> Schema {
+    exploration_schema("from 0.0 to 1.0", json_schema!({"type": "number", "minimum": 0.0, "maximum": 1.0}))
+}
+
+fn exploration_age_schema(_: &mut SchemaGenerator) -> Schema {
+    exploration_schema("greater than 0", json_schema!({"type": "number", "exclusiveMinimum": 0.0}))
+}
+
+/// Tag keys and values: letters, digits, spaces and `_ . : / = + - @`.
+pub const TAG_CHARACTERS_PATTERN: &str = r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$";
+
+fn tags_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "object",
+        "maxProperties": MAX_TAGS,
+        "propertyNames": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_TAG_KEY_CHARS,
+            "allOf": [
+                { "pattern": TAG_CHARACTERS_PATTERN },
+                { "not": { "pattern": "^[aA][wW][sS]:" } }
+            ]
+        },
+        "additionalProperties": {
+            "type": "string",
+            "maxLength": MAX_TAG_VALUE_CHARS,
+            "pattern": TAG_CHARACTERS_PATTERN
+        }
+    })
+}
+
+/// The JSON Schema (draft 2020-12) for campaign files, as committed in `schemas/campaign.schema.json`.
+pub fn campaign_schema() -> Schema {
+    schemars::generate::SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<CampaignSpec>()
+}
+
+/// The schema as the committed file holds it: pretty JSON with a final newline.
+pub fn campaign_schema_json() -> String {
+    let mut text = serde_json::to_string_pretty(&campaign_schema()).unwrap_or_default();
+    text.push('\n');
+    text
+}

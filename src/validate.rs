@@ -1,0 +1,795 @@
+//! Turns parsed YAML documents into [`CampaignSpec`]s, reporting every problem on the way.
+//!
+//! Checks never stop at the first problem: each field is checked on its own, and a document yields a spec
+//! only when none of its fields had a problem.
+
+use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::arn::{SolutionVersionArn, is_valid_name};
+use crate::diagnostic::Diagnostic;
+use crate::spec::{
+    CAMPAIGN_CONFIG_FIELDS, CAMPAIGN_FIELDS, CampaignConfigSpec, CampaignSpec, ExplorationValue,
+    ITEM_EXPLORATION_FIELDS, ItemExplorationSpec, MAX_TAG_KEY_CHARS, MAX_TAG_VALUE_CHARS, MAX_TAGS,
+    NUMERIC_STRING_PATTERN, RANKING_INFLUENCE_FIELDS, RankingInfluenceSpec, TAG_CHARACTERS_PATTERN,
+};
+use crate::yaml::{Node, Position, Value};
+
+/// A campaign read from a file, with where it was defined and the ARN it will have.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedCampaign {
+    pub spec: CampaignSpec,
+    pub campaign_arn: String,
+    pub file: std::path::PathBuf,
+    pub position: Position,
+}
+
+static TAG_CHARACTERS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(TAG_CHARACTERS_PATTERN).expect("tag pattern compiles"));
+static NUMERIC_STRING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(NUMERIC_STRING_PATTERN).expect("numeric pattern compiles"));
+
+/// Checks one document. Problems go to `diagnostics`; the campaign comes back only if there were none.
+pub fn check_document(
+    file: &Path,
+    document: &Node,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<LoadedCampaign> {
+    let before = diagnostics.len();
+    let mut checker = Checker { file, diagnostics };
+    let campaign = checker.campaign(document);
+    if diagnostics.len() > before {
+        return None;
+    }
+    campaign
+}
+
+/// Reports every campaign defined more than once (same derived ARN), naming the first definition.
+pub fn check_unique(campaigns: &[LoadedCampaign], diagnostics: &mut Vec<Diagnostic>) {
+    let mut first_seen: HashMap<&str, &LoadedCampaign> = HashMap::new();
+    for campaign in campaigns {
+        match first_seen.get(campaign.campaign_arn.as_str()) {
+            Some(first) => diagnostics.push(
+                Diagnostic::new(
+                    &campaign.file,
+                    campaign.position,
+                    format!("campaign `{}` is defined twice ({})", campaign.spec.name, campaign.campaign_arn),
+                )
+                .field("name")
+                .related(&first.file, first.position, "first defined here")
+                .help("each campaign must be defined in exactly one document: remove or rename one of them"),
+            ),
+            None => {
+                first_seen.insert(&campaign.campaign_arn, campaign);
+            }
+        }
+    }
+}
+
+/// A key of a mapping and its value, keys checked to be strings.
+struct Entry<'n> {
+    key: &'n str,
+    key_node: &'n Node,
+    value: &'n Node,
+}
+
+/// The known fields of a mapping, each at most once.
+struct Record<'n> {
+    entries: Vec<Entry<'n>>,
+}
+
+impl<'n> Record<'n> {
+    fn get(&self, key: &str) -> Option<&Entry<'n>> {
+        self.entries.iter().find(|entry| entry.key == key)
+    }
+}
+
+struct Checker<'a> {
+    file: &'a Path,
+    diagnostics: &'a mut Vec<Diagnostic>,
+}
+
+/// The value of `key` in a mapping node, if there is one.
+fn map_value<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
+    match &node.value {
+        Value::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| matches!(&k.value, Value::String(text) if text == key))
+            .map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+}
+
+impl Checker<'_> {
+    fn report(&mut self, position: Position, field: &str, message: impl Into<String>) -> &mut Diagnostic {
+        self.diagnostics.push(Diagnostic::new(self.file, position, message).field(field));
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    fn report_with_help(
+        &mut self,
+        position: Position,
+        field: &str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.report(position, field, message).help = Some(help.into());
+    }
+
+    fn campaign(&mut self, document: &Node) -> Option<LoadedCampaign> {
+        let record = self.record(document, "", CAMPAIGN_FIELDS, "a campaign document")?;
+
+        let name = match record.get("name") {
+            Some(entry) => self.name(entry),
+            None => {
+                self.report_with_help(
+                    document.position,
+                    "name",
+                    "missing required field `name`",
+                    "add `name: <campaign-name>` (letters, digits, `-` and `_`, 1 to 63 characters)",
+                );
+                None
+            }
+        };
+        let version_entry = record.get("solutionVersionArn");
+        let solution_version = match version_entry {
+            Some(entry) => self.solution_version_arn(entry),
+            None => {
+                self.report_with_help(
+                    document.position,
+                    "solutionVersionArn",
+                    "missing required field `solutionVersionArn`",
+                    "add `solutionVersionArn: arn:aws:personalize:<region>:<account>:solution/<solution>/<version>`",
+                );
+                None
+            }
+        };
+        let campaign_arn =
+            record.get("campaignArn").and_then(|entry| self.string(entry.value, "campaignArn"));
+        let min_provisioned_tps = record.get("minProvisionedTPS").and_then(|entry| self.tps(entry.value));
+        let campaign_config =
+            record.get("campaignConfig").and_then(|entry| self.campaign_config(entry.value));
+        let tags = record.get("tags").and_then(|entry| self.tags(entry));
+
+        let (name, solution_version, version_entry) = (name?, solution_version?, version_entry?);
+        let derived_arn = solution_version.campaign_arn(&name);
+        if let (Some(given), Some(entry)) = (&campaign_arn, record.get("campaignArn"))
+            && *given != derived_arn
+        {
+            self.report_with_help(
+                entry.value.position,
+                "campaignArn",
+                format!("`campaignArn` does not match the ARN derived from `solutionVersionArn` and `name`: `{derived_arn}`"),
+                "a campaign lives in the account and region of its solution and is named by `name`: \
+                 correct `campaignArn`, or remove it",
+            );
+        }
+        // A config with problems was reported already; the `$LATEST` rule needs its sync value to be sound.
+        let config_entry = record.get("campaignConfig");
+        if config_entry.is_none() || campaign_config.is_some() {
+            let sync = campaign_config.as_ref().and_then(|config| config.sync_with_latest_solution_version);
+            let sync_node =
+                config_entry.and_then(|entry| map_value(entry.value, "syncWithLatestSolutionVersion"));
+            self.latest_rule(&solution_version, version_entry, sync, sync_node, config_entry);
+        }
+
+        Some(LoadedCampaign {
+            spec: CampaignSpec {
+                name,
+                solution_version_arn: solution_version.to_string(),
+                campaign_arn,
+                min_provisioned_tps,
+                campaign_config,
+                tags,
+            },
+            campaign_arn: derived_arn,
+            file: self.file.to_path_buf(),
+            position: document.position,
+        })
+    }
+
+    /// `$LATEST` if and only if `syncWithLatestSolutionVersion: true`.
+    fn latest_rule(
+        &mut self,
+        version: &SolutionVersionArn,
+        version_entry: &Entry,
+        sync: Option<bool>,
+        sync_value: Option<&Node>,
+        config_entry: Option<&Entry>,
+    ) {
+        let arn_line = version_entry.key_node.position.line;
+        match (version.is_latest(), sync, sync_value) {
+            (true, Some(false), Some(sync_value)) => self.report_with_help(
+                sync_value.position,
+                "campaignConfig.syncWithLatestSolutionVersion",
+                format!(
+                    "`syncWithLatestSolutionVersion: false` contradicts `solutionVersionArn` on line {arn_line}, \
+                     which follows `$LATEST`"
+                ),
+                format!(
+                    "to follow the newest version, change this line to `syncWithLatestSolutionVersion: true`; \
+                     to pin a version, replace `$LATEST` on line {arn_line} with a version id"
+                ),
+            ),
+            (true, None, _) => {
+                let where_to_add = match config_entry {
+                    Some(entry) => format!("under `campaignConfig:` on line {}", entry.key_node.position.line),
+                    None => "in a `campaignConfig:` section".to_string(),
+                };
+                self.report_with_help(
+                    version_entry.value.position,
+                    "solutionVersionArn",
+                    "`solutionVersionArn` follows `$LATEST`, which requires \
+                     `campaignConfig.syncWithLatestSolutionVersion: true`",
+                    format!(
+                        "add `syncWithLatestSolutionVersion: true` {where_to_add}, or replace `$LATEST` on line \
+                         {arn_line} with a version id"
+                    ),
+                );
+            }
+            (false, Some(true), Some(sync_value)) => self.report_with_help(
+                sync_value.position,
+                "campaignConfig.syncWithLatestSolutionVersion",
+                format!(
+                    "`syncWithLatestSolutionVersion: true` requires `solutionVersionArn` to end in `/$LATEST`, \
+                     but line {arn_line} pins version `{}`",
+                    version.version
+                ),
+                format!(
+                    "to follow the newest version, change line {arn_line} to `solutionVersionArn: {}`; to keep \
+                     the pinned version, change this line to `syncWithLatestSolutionVersion: false`",
+                    version.latest_alias()
+                ),
+            ),
+            _ => {}
+        }
+    }
+
+    /// Checks that `node` is a mapping with string keys, each once, reporting duplicates.
+    fn mapping<'n>(&mut self, node: &'n Node, path: &str, what: &str) -> Option<Vec<Entry<'n>>> {
+        let entries = match &node.value {
+            Value::Map(entries) => entries,
+            Value::Null if !path.is_empty() => {
+                self.report_with_help(
+                    node.position,
+                    path,
+                    format!("`{path}` has no value; expected {what}"),
+                    format!("give `{path}` its fields, indented below it, or remove the line"),
+                );
+                return None;
+            }
+            other => {
+                let field = if path.is_empty() { what.to_string() } else { format!("`{path}`") };
+                self.report(
+                    node.position,
+                    path,
+                    format!("{field} must be a mapping (`key: value` lines), found {}", other.kind()),
+                );
+                return None;
+            }
+        };
+        let mut unique: Vec<Entry<'n>> = Vec::with_capacity(entries.len());
+        for (key_node, value) in entries {
+            let Value::String(key) = &key_node.value else {
+                self.report(
+                    key_node.position,
+                    path,
+                    format!("keys must be strings, found {}", key_node.value.kind()),
+                );
+                continue;
+            };
+            if let Some(first) = unique.iter().find(|entry| entry.key == key) {
+                self.diagnostics.push(
+                    Diagnostic::new(self.file, key_node.position, format!("duplicate key `{key}`"))
+                        .field(join(path, key))
+                        .related(self.file, first.key_node.position, "first defined here")
+                        .help("a key may appear once in a mapping: remove one of them"),
+                );
+                continue;
+            }
+            unique.push(Entry { key, key_node, value });
+        }
+        Some(unique)
+    }
+
+    /// A mapping whose keys must be among `known`; an unknown key gets a suggestion when one is close.
+    fn record<'n>(&mut self, node: &'n Node, path: &str, known: &[&str], what: &str) -> Option<Record<'n>> {
+        let entries = self.mapping(node, path, what)?;
+        let mut record = Record { entries: Vec::with_capacity(entries.len()) };
+        for entry in entries {
+            if known.contains(&entry.key) {
+                record.entries.push(entry);
+                continue;
+            }
+            let field = join(path, entry.key);
+            let message = if path.is_empty() {
+                format!("unknown field `{}`", entry.key)
+            } else {
+                format!("unknown field `{}` in `{path}`", entry.key)
+            };
+            let help = match suggest(entry.key, known) {
+                Some(suggestion) => Some(format!("did you mean `{suggestion}`?")),
+                None => misplaced(entry.key, path).or_else(|| {
+                    Some(format!(
+                        "expected one of: {}",
+                        known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                    ))
+                }),
+            };
+            let diagnostic = self.report(entry.key_node.position, &field, message);
+            diagnostic.help = help;
+        }
+        Some(record)
+    }
+
+    fn string(&mut self, node: &Node, path: &str) -> Option<String> {
+        match &node.value {
+            Value::String(text) => Some(text.clone()),
+            Value::Null => {
+                self.report(node.position, path, format!("`{path}` has no value; expected a string"));
+                None
+            }
+            other => {
+                self.report(
+                    node.position,
+                    path,
+                    format!("`{path}` must be a string, found {}", other.kind()),
+                );
+                None
+            }
+        }
+    }
+
+    fn name(&mut self, entry: &Entry) -> Option<String> {
+        let name = self.string(entry.value, "name")?;
+        let length = name.chars().count();
+        if length == 0 || length > 63 {
+            self.report_with_help(
+                entry.value.position,
+                "name",
+                format!("`name` is {length} characters long; a campaign name has 1 to 63"),
+                "shorten the name",
+            );
+            return None;
+        }
+        if !is_valid_name(&name) {
+            self.report_with_help(
+                entry.value.position,
+                "name",
+                format!("`name` `{name}` has characters a campaign name cannot have"),
+                "use letters, digits, `-` and `_`, starting with a letter or digit",
+            );
+            return None;
+        }
+        Some(name)
+    }
+
+    fn solution_version_arn(&mut self, entry: &Entry) -> Option<SolutionVersionArn> {
+        let text = self.string(entry.value, "solutionVersionArn")?;
+        match SolutionVersionArn::parse(&text) {
+            Ok(arn) => Some(arn),
+            Err(error) => {
+                self.report(
+                    entry.value.position,
+                    "solutionVersionArn",
+                    format!("`solutionVersionArn` {error}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn tps(&mut self, node: &Node) -> Option<i32> {
+        const FIELD: &str = "minProvisionedTPS";
+        let help = "write a whole number of at least 1, such as `minProvisionedTPS: 1`";
+        match &node.value {
+            Value::Int(n) if *n >= 1 => match i32::try_from(*n) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    self.report_with_help(
+                        node.position,
+                        FIELD,
+                        format!("`{FIELD}` is {n}, more than the API accepts ({})", i32::MAX),
+                        help,
+                    );
+                    None
+                }
+            },
+            Value::Int(n) => {
+                self.report_with_help(
+                    node.position,
+                    FIELD,
+                    format!("`{FIELD}` is {n}; it must be at least 1"),
+                    help,
+                );
+                None
+            }
+            Value::String(text) if text.trim().parse::<i64>().is_ok() => {
+                self.report_with_help(
+                    node.position,
+                    FIELD,
+                    format!("`{FIELD}` must be an integer, found the string \"{text}\""),
+                    format!("remove the quotes: `{FIELD}: {}`", text.trim()),
+                );
+                None
+            }
+            other => {
+                self.report_with_help(
+                    node.position,
+                    FIELD,
+                    format!("`{FIELD}` must be an integer, found {}", other.kind()),
+                    help,
+                );
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, node: &Node, path: &str) -> Option<bool> {
+        match &node.value {
+            Value::Bool(value) => Some(*value),
+            Value::String(text) => {
+                let meant = match text.to_ascii_lowercase().as_str() {
+                    "yes" | "y" | "on" => Some(true),
+                    "no" | "n" | "off" => Some(false),
+                    _ => None,
+                };
+                match meant {
+                    Some(meant) => self.report_with_help(
+                        node.position,
+                        path,
+                        format!("`{path}` must be `true` or `false`; `{text}` is a string, not a boolean, in YAML 1.2"),
+                        format!("write `{meant}`"),
+                    ),
+                    None => self.report_with_help(
+                        node.position,
+                        path,
+                        format!("`{path}` must be `true` or `false`, found the string \"{text}\""),
+                        "write `true` or `false`, without quotes",
+                    ),
+                }
+                None
+            }
+            other => {
+                self.report_with_help(
+                    node.position,
+                    path,
+                    format!("`{path}` must be `true` or `false`, found {}", other.kind()),
+                    "write `true` or `false`",
+                );
+                None
+            }
+        }
+    }
+
+    fn campaign_config(&mut self, node: &Node) -> Option<CampaignConfigSpec> {
+        const PATH: &str = "campaignConfig";
+        let record = self.record(node, PATH, CAMPAIGN_CONFIG_FIELDS, "a mapping")?;
+        let before = self.diagnostics.len();
+        let mut config = CampaignConfigSpec::default();
+        for entry in &record.entries {
+            let path = join(PATH, entry.key);
+            match entry.key {
+                "syncWithLatestSolutionVersion" => {
+                    config.sync_with_latest_solution_version = self.boolean(entry.value, &path)
+                }
+                "enableMetadataWithRecommendations" => {
+                    config.enable_metadata_with_recommendations = self.boolean(entry.value, &path)
+                }
+                "itemExplorationConfig" => {
+                    config.item_exploration_config = self.item_exploration(entry.value, &path)
+                }
+                "rankingInfluence" => config.ranking_influence = self.ranking_influence(entry.value, &path),
+                _ => unreachable!("record() keeps known keys only"),
+            }
+        }
+        (self.diagnostics.len() == before).then_some(config)
+    }
+
+    fn item_exploration(&mut self, node: &Node, path: &str) -> Option<ItemExplorationSpec> {
+        let record = self.record(node, path, ITEM_EXPLORATION_FIELDS, "a mapping")?;
+        let mut exploration = ItemExplorationSpec::default();
+        for entry in &record.entries {
+            let field = join(path, entry.key);
+            if entry.key == "explorationWeight" {
+                exploration.exploration_weight =
+                    self.exploration_value(entry.value, &field, ExplorationRange::Weight);
+            } else {
+                exploration.exploration_item_age_cut_off =
+                    self.exploration_value(entry.value, &field, ExplorationRange::AgeInDays);
+            }
+        }
+        Some(exploration)
+    }
+
+    fn exploration_value(
+        &mut self,
+        node: &Node,
+        path: &str,
+        range: ExplorationRange,
+    ) -> Option<ExplorationValue> {
+        let (number, text) = match &node.value {
+            Value::Int(n) => (*n as f64, n.to_string()),
+            Value::Float(f) => (*f, format_float(*f)),
+            Value::String(text) if NUMERIC_STRING.is_match(text) => match text.parse::<f64>() {
+                Ok(number) => (number, text.clone()),
+                Err(_) => unreachable!("the numeric pattern only matches what f64 parses"),
+            },
+            Value::String(text) => {
+                self.report_with_help(
+                    node.position,
+                    path,
+                    format!("`{path}` must be a number, found the string \"{text}\""),
+                    format!("write a number {}", range.describe()),
+                );
+                return None;
+            }
+            other => {
+                self.report_with_help(
+                    node.position,
+                    path,
+                    format!("`{path}` must be a number, found {}", other.kind()),
+                    format!("write a number {}", range.describe()),
+                );
+                return None;
+            }
+        };
+        if !number.is_finite() || !range.contains(number) {
+            self.report_with_help(
+                node.position,
+                path,
+                format!("`{path}` is {text}; it must be {}", range.describe()),
+                format!("write a number {}", range.describe()),
+            );
+            return None;
+        }
+        Some(ExplorationValue { number, text })
+    }
+
+    fn ranking_influence(&mut self, node: &Node, path: &str) -> Option<RankingInfluenceSpec> {
+        let record = self.record(node, path, RANKING_INFLUENCE_FIELDS, "a mapping")?;
+        let mut ranking = RankingInfluenceSpec::default();
+        for entry in &record.entries {
+            let field = join(path, entry.key);
+            let weight = self.weight(entry.value, &field);
+            if entry.key == "POPULARITY" {
+                ranking.popularity = weight;
+            } else {
+                ranking.freshness = weight;
+            }
+        }
+        Some(ranking)
+    }
+
+    fn weight(&mut self, node: &Node, path: &str) -> Option<f64> {
+        let help = "write a number from 0.0 to 1.0";
+        let (number, text) = match &node.value {
+            Value::Int(n) => (*n as f64, n.to_string()),
+            Value::Float(f) => (*f, format_float(*f)),
+            Value::String(text) => {
+                let help = if text.parse::<f64>().is_ok() {
+                    format!("remove the quotes: `{text}`")
+                } else {
+                    help.to_string()
+                };
+                self.report_with_help(
+                    node.position,
+                    path,
+                    format!("`{path}` must be a number, found the string \"{text}\""),
+                    help,
+                );
+                return None;
+            }
+            other => {
+                self.report_with_help(
+                    node.position,
+                    path,
+                    format!("`{path}` must be a number, found {}", other.kind()),
+                    help,
+                );
+                return None;
+            }
+        };
+        if !number.is_finite() || !(0.0..=1.0).contains(&number) {
+            self.report_with_help(
+                node.position,
+                path,
+                format!("`{path}` is {text}; it must be from 0.0 to 1.0"),
+                help,
+            );
+            return None;
+        }
+        Some(number)
+    }
+
+    fn tags(&mut self, entry: &Entry) -> Option<BTreeMap<String, String>> {
+        const PATH: &str = "tags";
+        let entries = self.mapping(entry.value, PATH, "a mapping of tag keys to values")?;
+        let before = self.diagnostics.len();
+        if entries.len() > MAX_TAGS {
+            self.report_with_help(
+                entry.key_node.position,
+                PATH,
+                format!("`tags` has {} tags; a campaign can have at most {MAX_TAGS}", entries.len()),
+                "remove tags until at most 50 are left",
+            );
+        }
+        let mut tags = BTreeMap::new();
+        for tag in &entries {
+            let field = join(PATH, tag.key);
+            self.tag_text(tag.key_node.position, &field, "key", tag.key, 1, MAX_TAG_KEY_CHARS);
+            if tag.key.get(..4).is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:")) {
+                self.report_with_help(
+                    tag.key_node.position,
+                    &field,
+                    format!("tag key `{}` uses the reserved `aws:` prefix", tag.key),
+                    "AWS sets `aws:` tags itself; choose a key without that prefix",
+                );
+            }
+            let value = match &tag.value.value {
+                Value::String(text) => text.clone(),
+                Value::Null => {
+                    self.report_with_help(
+                        tag.value.position,
+                        &field,
+                        format!("tag `{}` has no value", tag.key),
+                        format!("write `{}: \"\"` for an empty value", tag.key),
+                    );
+                    continue;
+                }
+                Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+                    let source_text = match &tag.value.value {
+                        Value::Int(n) => n.to_string(),
+                        Value::Float(f) => format_float(*f),
+                        Value::Bool(b) => b.to_string(),
+                        _ => String::new(),
+                    };
+                    self.report_with_help(
+                        tag.value.position,
+                        &field,
+                        format!(
+                            "tag `{}` must have a string value, found {}",
+                            tag.key,
+                            tag.value.value.kind()
+                        ),
+                        format!(
+                            "quote the value so YAML keeps it as written: `{}: \"{source_text}\"`",
+                            tag.key
+                        ),
+                    );
+                    continue;
+                }
+                other => {
+                    self.report(
+                        tag.value.position,
+                        &field,
+                        format!("tag `{}` must have a string value, found {}", tag.key, other.kind()),
+                    );
+                    continue;
+                }
+            };
+            self.tag_text(tag.value.position, &field, "value", &value, 0, MAX_TAG_VALUE_CHARS);
+            tags.insert(tag.key.to_string(), value);
+        }
+        (self.diagnostics.len() == before).then_some(tags)
+    }
+
+    fn tag_text(&mut self, position: Position, field: &str, what: &str, text: &str, min: usize, max: usize) {
+        let length = text.chars().count();
+        if length < min || length > max {
+            self.report_with_help(
+                position,
+                field,
+                format!("tag {what} is {length} characters long; it must have {min} to {max}"),
+                format!("shorten the tag {what}"),
+            );
+        }
+        if !TAG_CHARACTERS.is_match(text) {
+            let bad = text
+                .chars()
+                .find(|c| !TAG_CHARACTERS.is_match(c.encode_utf8(&mut [0; 4])))
+                .map(|c| format!("{c:?}"))
+                .unwrap_or_default();
+            self.report_with_help(
+                position,
+                field,
+                format!("tag {what} `{text}` has a character tags cannot have: {bad}"),
+                "tags may use letters, digits, spaces and `_ . : / = + - @`",
+            );
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum ExplorationRange {
+    Weight,
+    AgeInDays,
+}
+
+impl ExplorationRange {
+    fn contains(self, number: f64) -> bool {
+        match self {
+            ExplorationRange::Weight => (0.0..=1.0).contains(&number),
+            ExplorationRange::AgeInDays => number > 0.0,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            ExplorationRange::Weight => "from 0.0 to 1.0",
+            ExplorationRange::AgeInDays => "greater than 0 (days)",
+        }
+    }
+}
+
+/// Floats as a person would write them: `0.3`, `30` rather than `30.0`... except that a whole float keeps
+/// its `.0` so it reads as a number.
+fn format_float(value: f64) -> String {
+    if value.is_nan() {
+        ".nan".to_string()
+    } else if value.is_infinite() {
+        if value > 0.0 { ".inf".to_string() } else { "-.inf".to_string() }
+    } else {
+        format!("{value:?}")
+    }
+}
+
+/// The closest known key, for "did you mean": the same letters ignoring case, `_` and `-`, or a few edits
+/// away.
+fn suggest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
+    let normalized = normalize(key);
+    if let Some(exact) = known.iter().find(|candidate| normalize(candidate) == normalized) {
+        return Some(exact);
+    }
+    known
+        .iter()
+        .map(|candidate| (edit_distance(&normalized, &normalize(candidate)), *candidate))
+        .filter(|(distance, candidate)| *distance <= (candidate.len() / 4).max(2))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// A known field written at the wrong level, such as `syncWithLatestSolutionVersion` at the top.
+fn misplaced(key: &str, path: &str) -> Option<String> {
+    let levels: [(&str, &[&str]); 4] = [
+        ("", CAMPAIGN_FIELDS),
+        ("campaignConfig", CAMPAIGN_CONFIG_FIELDS),
+        ("campaignConfig.itemExplorationConfig", ITEM_EXPLORATION_FIELDS),
+        ("campaignConfig.rankingInfluence", RANKING_INFLUENCE_FIELDS),
+    ];
+    let normalized = normalize(key);
+    levels.iter().filter(|(level, _)| *level != path).find_map(|(level, fields)| {
+        let field = fields.iter().find(|field| normalize(field) == normalized)?;
+        Some(if level.is_empty() {
+            format!("`{field}` belongs at the top level of the document, not under `{path}`")
+        } else {
+            format!("`{field}` belongs under `{level}`")
+        })
+    })
+}
+
+fn normalize(key: &str) -> String {
+    key.chars().filter(|c| *c != '_' && *c != '-').flat_map(char::to_lowercase).collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
