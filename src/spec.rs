@@ -204,7 +204,40 @@ fn tags_schema(_: &mut SchemaGenerator) -> Schema {
 
 /// The JSON Schema (draft 2020-12) for campaign files, as committed in `schemas/campaign.schema.json`.
 pub fn campaign_schema() -> Schema {
-    schemars::generate::SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<CampaignSpec>()
+    let mut schema = schemars::generate::SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<CampaignSpec>();
+    // `$LATEST` if and only if `syncWithLatestSolutionVersion: true`: a rule across fields that the types
+    // cannot say.
+    let latest = json_schema!({
+        "properties": { "solutionVersionArn": { "pattern": "/\\$LATEST$" } },
+        "required": ["solutionVersionArn"]
+    });
+    let sync_on = json_schema!({
+        "properties": {
+            "campaignConfig": {
+                "properties": { "syncWithLatestSolutionVersion": { "const": true } },
+                "required": ["syncWithLatestSolutionVersion"]
+            }
+        },
+        "required": ["campaignConfig"]
+    });
+    schema.insert(
+        "allOf".to_string(),
+        serde_json::json!([
+            {
+                "description": "A solutionVersionArn ending in /$LATEST requires campaignConfig.syncWithLatestSolutionVersion: true.",
+                "if": latest,
+                "then": sync_on
+            },
+            {
+                "description": "campaignConfig.syncWithLatestSolutionVersion: true requires a solutionVersionArn ending in /$LATEST.",
+                "if": sync_on,
+                "then": latest
+            }
+        ]),
+    );
+    schema
 }
 
 /// The schema as the committed file holds it: pretty JSON with a final newline.

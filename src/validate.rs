@@ -793,3 +793,364 @@ fn edit_distance(a: &str, b: &str) -> usize {
     }
     previous[b.len()]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::check_source;
+
+    const HEAD: &str =
+        "name: home\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/s/v1\n";
+
+    fn load(source: &str) -> (Vec<LoadedCampaign>, Vec<Diagnostic>) {
+        check_source(Path::new("c.yaml"), source)
+    }
+
+    fn problems(source: &str) -> Vec<Diagnostic> {
+        load(source).1
+    }
+
+    /// The only problem in `source`, which must yield no campaign.
+    fn problem(source: &str) -> Diagnostic {
+        let (campaigns, mut diagnostics) = load(source);
+        assert!(campaigns.is_empty(), "an invalid document yielded a campaign");
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+        diagnostics.remove(0)
+    }
+
+    fn valid(source: &str) -> LoadedCampaign {
+        let (mut campaigns, diagnostics) = load(source);
+        assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+        assert_eq!(campaigns.len(), 1);
+        campaigns.remove(0)
+    }
+
+    fn at(diagnostic: &Diagnostic) -> (u32, u32, Option<&str>) {
+        (diagnostic.position.line, diagnostic.position.column, diagnostic.field.as_deref())
+    }
+
+    #[test]
+    fn minimal_campaign_leaves_everything_else_unmanaged() {
+        let campaign = valid(HEAD);
+        assert_eq!(campaign.spec.name, "home");
+        assert_eq!(campaign.campaign_arn, "arn:aws:personalize:us-east-1:111122223333:campaign/home");
+        assert_eq!(campaign.spec.min_provisioned_tps, None);
+        assert_eq!(campaign.spec.campaign_config, None);
+        assert_eq!(campaign.spec.tags, None);
+        assert_eq!((campaign.position.line, campaign.position.column), (1, 1));
+    }
+
+    #[test]
+    fn full_campaign_keeps_every_value() {
+        let campaign = valid(&format!(
+            "{HEAD}campaignArn: arn:aws:personalize:us-east-1:111122223333:campaign/home\nminProvisionedTPS: 3\n\
+             campaignConfig:\n  syncWithLatestSolutionVersion: false\n  enableMetadataWithRecommendations: true\n  \
+             itemExplorationConfig:\n    explorationWeight: \"0.30\"\n    explorationItemAgeCutOff: 30\n  \
+             rankingInfluence:\n    FRESHNESS: 0.6\ntags:\n  team: discovery\n  empty: \"\"\n"
+        ));
+        let spec = campaign.spec;
+        assert_eq!(spec.min_provisioned_tps, Some(3));
+        let config = spec.campaign_config.unwrap();
+        assert_eq!(config.sync_with_latest_solution_version, Some(false));
+        assert_eq!(config.enable_metadata_with_recommendations, Some(true));
+        let exploration = config.item_exploration_config.unwrap();
+        assert_eq!(
+            exploration.exploration_weight,
+            Some(ExplorationValue { number: 0.3, text: "0.30".into() })
+        );
+        assert_eq!(
+            exploration.exploration_item_age_cut_off,
+            Some(ExplorationValue { number: 30.0, text: "30".into() })
+        );
+        let ranking = config.ranking_influence.unwrap();
+        assert_eq!((ranking.popularity, ranking.freshness), (None, Some(0.6)));
+        let tags = spec.tags.unwrap();
+        assert_eq!(tags.get("team").map(String::as_str), Some("discovery"));
+        assert_eq!(tags.get("empty").map(String::as_str), Some(""));
+    }
+
+    #[test]
+    fn empty_maps_are_managed_and_empty() {
+        let spec = valid(&format!("{HEAD}campaignConfig: {{}}\ntags: {{}}\n")).spec;
+        assert_eq!(spec.campaign_config, Some(CampaignConfigSpec::default()));
+        assert_eq!(spec.tags, Some(BTreeMap::new()));
+    }
+
+    #[test]
+    fn missing_required_fields_point_at_the_document() {
+        let diagnostics = problems("---\nminProvisionedTPS: 1\n");
+        let fields: Vec<_> = diagnostics.iter().map(at).collect();
+        assert_eq!(fields, vec![(2, 1, Some("name")), (2, 1, Some("solutionVersionArn"))]);
+        assert!(diagnostics[0].message.contains("missing required field `name`"));
+    }
+
+    #[test]
+    fn unknown_fields_get_a_suggestion() {
+        let diagnostic = problem(&format!("{HEAD}minProvisionedTps: 2\n"));
+        assert_eq!(at(&diagnostic), (3, 1, Some("minProvisionedTps")));
+        assert_eq!(diagnostic.help.as_deref(), Some("did you mean `minProvisionedTPS`?"));
+
+        let diagnostic = problem(&format!("{HEAD}campaignConfg: {{}}\n"));
+        assert_eq!(diagnostic.help.as_deref(), Some("did you mean `campaignConfig`?"));
+
+        let diagnostic = problem(&format!("{HEAD}campaignConfig:\n  item_exploration_config: {{}}\n"));
+        assert_eq!(at(&diagnostic), (4, 3, Some("campaignConfig.item_exploration_config")));
+        assert_eq!(diagnostic.help.as_deref(), Some("did you mean `itemExplorationConfig`?"));
+
+        let diagnostic = problem(&format!("{HEAD}owner: me\n"));
+        assert!(diagnostic.help.unwrap().starts_with("expected one of: `name`"));
+    }
+
+    #[test]
+    fn misplaced_fields_say_where_they_belong() {
+        let diagnostic = problem(&format!("{HEAD}enableMetadataWithRecommendations: true\n"));
+        assert_eq!(
+            diagnostic.help.as_deref(),
+            Some("`enableMetadataWithRecommendations` belongs under `campaignConfig`")
+        );
+        let diagnostic = problem(&format!("{HEAD}campaignConfig:\n  minProvisionedTPS: 1\n"));
+        assert!(diagnostic.help.unwrap().contains("belongs at the top level"));
+    }
+
+    #[test]
+    fn duplicate_keys_name_both_places() {
+        let diagnostic = problem(&format!("{HEAD}tags:\n  team: a\n  team: b\n"));
+        assert_eq!(at(&diagnostic), (5, 3, Some("tags.team")));
+        assert_eq!(diagnostic.message, "duplicate key `team`");
+        assert_eq!((diagnostic.related[0].position.line, diagnostic.related[0].position.column), (4, 3));
+        let diagnostic = problem(&format!("{HEAD}name: other\n"));
+        assert_eq!(at(&diagnostic), (3, 1, Some("name")));
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_are_rejected_with_the_intended_value() {
+        for (written, meant) in [("yes", "true"), ("on", "true"), ("NO", "false"), ("off", "false")] {
+            let diagnostic =
+                problem(&format!("{HEAD}campaignConfig:\n  enableMetadataWithRecommendations: {written}\n"));
+            assert_eq!(at(&diagnostic), (4, 38, Some("campaignConfig.enableMetadataWithRecommendations")));
+            assert!(diagnostic.message.contains("not a boolean, in YAML 1.2"), "{}", diagnostic.message);
+            assert_eq!(diagnostic.help.as_deref(), Some(format!("write `{meant}`").as_str()));
+        }
+        let diagnostic = problem(&format!("{HEAD}campaignConfig:\n  enableMetadataWithRecommendations: 1\n"));
+        assert!(diagnostic.message.contains("found an integer"));
+    }
+
+    #[test]
+    fn names_are_checked() {
+        let arn = "solutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/s/v1\n";
+        let too_long = "a".repeat(64);
+        for (name, expected) in [
+            (too_long.as_str(), "64 characters long"),
+            ("''", "0 characters long"),
+            ("home.recs", "has characters"),
+            ("-home", "has characters"),
+            ("123", "must be a string, found an integer"),
+        ] {
+            let diagnostic = problem(&format!("name: {name}\n{arn}"));
+            assert_eq!(at(&diagnostic), (1, 7, Some("name")));
+            assert!(diagnostic.message.contains(expected), "{name}: {}", diagnostic.message);
+        }
+        valid(&format!("name: {}\n{arn}", "a".repeat(63)));
+    }
+
+    #[test]
+    fn solution_version_arns_are_checked() {
+        for (arn, expected) in [
+            ("arn:aws:personalize:us-east-1:111122223333:campaign/home", "is a campaign ARN"),
+            ("arn:aws:personalize:us-east-1:111122223333:solution/s", "without a version"),
+            ("home-recs", "is not an ARN"),
+            ("arn:aws:sagemaker:us-east-1:111122223333:solution/s/v1", "`sagemaker` service"),
+        ] {
+            let diagnostic = problem(&format!("name: home\nsolutionVersionArn: {arn}\n"));
+            assert_eq!(at(&diagnostic), (2, 21, Some("solutionVersionArn")));
+            assert!(diagnostic.message.contains(expected), "{arn}: {}", diagnostic.message);
+        }
+    }
+
+    #[test]
+    fn campaign_arn_must_match_the_derived_one() {
+        valid(&format!("{HEAD}campaignArn: arn:aws:personalize:us-east-1:111122223333:campaign/home\n"));
+        let diagnostic = problem(&format!(
+            "{HEAD}campaignArn: arn:aws:personalize:us-east-1:444455556666:campaign/home\n"
+        ));
+        assert_eq!(at(&diagnostic), (3, 14, Some("campaignArn")));
+        assert!(diagnostic.message.contains("`arn:aws:personalize:us-east-1:111122223333:campaign/home`"));
+    }
+
+    #[test]
+    fn tps_must_be_a_positive_integer() {
+        valid(&format!("{HEAD}minProvisionedTPS: 1\n"));
+        for (written, expected) in [
+            ("0", "must be at least 1"),
+            ("-3", "must be at least 1"),
+            ("2.5", "must be an integer, found a number"),
+            ("\"2\"", "found the string \"2\""),
+            ("3000000000", "more than the API accepts"),
+            ("", "must be an integer, found null"),
+        ] {
+            let diagnostic = problem(&format!("{HEAD}minProvisionedTPS: {written}\n"));
+            assert_eq!(diagnostic.field.as_deref(), Some("minProvisionedTPS"));
+            assert!(diagnostic.message.contains(expected), "{written}: {}", diagnostic.message);
+        }
+        let diagnostic = problem(&format!("{HEAD}minProvisionedTPS: \"2\"\n"));
+        assert_eq!(diagnostic.help.as_deref(), Some("remove the quotes: `minProvisionedTPS: 2`"));
+    }
+
+    #[test]
+    fn exploration_values_are_numbers_in_range() {
+        let config = |weight: &str, age: &str| {
+            format!(
+                "{HEAD}campaignConfig:\n  itemExplorationConfig:\n    explorationWeight: {weight}\n    explorationItemAgeCutOff: {age}\n"
+            )
+        };
+        valid(&config("0", "0.5"));
+        valid(&config("\"1.0\"", "\"7\""));
+        for (weight, age, line, expected) in [
+            ("1.5", "30", 5, "explorationWeight` is 1.5; it must be from 0.0 to 1.0"),
+            ("\"-0.1\"", "30", 5, "is -0.1; it must be from 0.0 to 1.0"),
+            ("0.3", "0", 6, "explorationItemAgeCutOff` is 0; it must be greater than 0 (days)"),
+            ("0.3", ".inf", 6, "is .inf;"),
+            ("0.3", "\"NaN\"", 6, "must be a number, found the string \"NaN\""),
+            ("lots", "30", 5, "must be a number, found the string \"lots\""),
+            ("[0.3]", "30", 5, "must be a number, found a list"),
+        ] {
+            let diagnostic = problem(&config(weight, age));
+            assert_eq!(diagnostic.position.line, line, "{weight} {age}");
+            assert!(diagnostic.message.contains(expected), "{weight} {age}: {}", diagnostic.message);
+        }
+        let diagnostic =
+            problem(&format!("{HEAD}campaignConfig:\n  itemExplorationConfig:\n    explorationBias: 1\n"));
+        assert_eq!(diagnostic.field.as_deref(), Some("campaignConfig.itemExplorationConfig.explorationBias"));
+    }
+
+    #[test]
+    fn ranking_weights_are_numbers_from_0_to_1() {
+        let ranking = |body: &str| format!("{HEAD}campaignConfig:\n  rankingInfluence:\n{body}");
+        valid(&ranking("    POPULARITY: 0\n    FRESHNESS: 1\n"));
+        let diagnostic = problem(&ranking("    POPULARITY: 1.01\n"));
+        assert_eq!(at(&diagnostic), (5, 17, Some("campaignConfig.rankingInfluence.POPULARITY")));
+        let diagnostic = problem(&ranking("    FRESHNESS: \"0.5\"\n"));
+        assert_eq!(diagnostic.help.as_deref(), Some("remove the quotes: `0.5`"));
+        let diagnostic = problem(&ranking("    FRESHNESS: -.inf\n"));
+        assert!(diagnostic.message.contains("-.inf"));
+        let diagnostic = problem(&ranking("    RELEVANCE: 0.5\n"));
+        assert!(diagnostic.help.unwrap().contains("`POPULARITY`, `FRESHNESS`"));
+    }
+
+    #[test]
+    fn tags_are_checked_like_the_api_does() {
+        let tags = |body: &str| format!("{HEAD}tags:\n{body}");
+        let many: String = (0..51).map(|i| format!("  k{i}: v\n")).collect();
+        let diagnostic = problem(&tags(&many));
+        assert_eq!(at(&diagnostic), (3, 1, Some("tags")));
+        assert!(diagnostic.message.contains("51 tags"));
+        valid(&tags(&(0..50).map(|i| format!("  k{i}: v\n")).collect::<String>()));
+
+        for (body, expected) in [
+            ("  aws:team: x\n", "reserved `aws:` prefix"),
+            ("  AWS:team: x\n", "reserved `aws:` prefix"),
+            (&format!("  {}: x\n", "k".repeat(129)), "tag key is 129 characters long"),
+            (&format!("  k: {}\n", "v".repeat(257)), "tag value is 257 characters long"),
+            ("  team#1: x\n", "has a character tags cannot have: '#'"),
+            ("  team: a&b\n", "has a character tags cannot have: '&'"),
+            ("  cost-center: 1234\n", "must have a string value, found an integer"),
+            ("  enabled: true\n", "must have a string value, found a boolean"),
+            ("  owner:\n", "has no value"),
+            ("  owner: [a]\n", "found a list"),
+        ] {
+            let diagnostic = problem(&tags(body));
+            assert_eq!(diagnostic.position.line, 4, "{body}");
+            assert!(diagnostic.field.as_deref().unwrap().starts_with("tags."), "{body}");
+            assert!(diagnostic.message.contains(expected), "{body}: {}", diagnostic.message);
+        }
+        let diagnostic = problem(&tags("  cost-center: 1234\n"));
+        assert_eq!(
+            diagnostic.help.as_deref(),
+            Some("quote the value so YAML keeps it as written: `cost-center: \"1234\"`")
+        );
+        valid(&tags("  \"équipe\": découverte / été=2026 @home\n"));
+    }
+
+    #[test]
+    fn latest_requires_sync_and_sync_requires_latest() {
+        let latest =
+            "name: home\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/s/$LATEST\n";
+        valid(&format!("{latest}campaignConfig:\n  syncWithLatestSolutionVersion: true\n"));
+        valid(&format!("{HEAD}campaignConfig:\n  syncWithLatestSolutionVersion: false\n"));
+
+        let diagnostic = problem(latest);
+        assert_eq!(at(&diagnostic), (2, 21, Some("solutionVersionArn")));
+        assert!(diagnostic.help.unwrap().contains("in a `campaignConfig:` section"));
+
+        let diagnostic =
+            problem(&format!("{latest}campaignConfig:\n  enableMetadataWithRecommendations: true\n"));
+        assert!(diagnostic.help.unwrap().contains("under `campaignConfig:` on line 3"));
+
+        let diagnostic =
+            problem(&format!("{latest}campaignConfig:\n  syncWithLatestSolutionVersion: false\n"));
+        assert_eq!(at(&diagnostic), (4, 34, Some("campaignConfig.syncWithLatestSolutionVersion")));
+        assert!(diagnostic.help.unwrap().contains("replace `$LATEST` on line 2"));
+
+        let diagnostic = problem(&format!("{HEAD}campaignConfig:\n  syncWithLatestSolutionVersion: true\n"));
+        assert_eq!(at(&diagnostic), (4, 34, Some("campaignConfig.syncWithLatestSolutionVersion")));
+        assert!(diagnostic.message.contains("line 2 pins version `v1`"));
+        assert!(
+            diagnostic
+                .help
+                .unwrap()
+                .contains("change line 2 to `solutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/s/$LATEST`")
+        );
+    }
+
+    #[test]
+    fn every_problem_in_a_document_is_reported() {
+        let diagnostics = problems(
+            "name: -x\nsolutionVersionArn: nope\nminProvisionedTPS: 0\ncampaignConfig:\n  syncWithLatestSolutionVersion: yes\ntags:\n  aws:x: y\n",
+        );
+        let lines: Vec<u32> = diagnostics.iter().map(|d| d.position.line).collect();
+        assert_eq!(lines, vec![1, 2, 3, 5, 7]);
+    }
+
+    #[test]
+    fn documents_must_be_mappings_of_string_keys() {
+        let diagnostic = problem("- a\n- b\n");
+        assert_eq!(
+            diagnostic.message,
+            "a campaign document must be a mapping (`key: value` lines), found a list"
+        );
+        let diagnostic = problem(&format!("{HEAD}1: x\n"));
+        assert_eq!(at(&diagnostic), (3, 1, None));
+        assert!(diagnostic.message.contains("keys must be strings, found an integer"));
+        let diagnostic = problem(&format!("{HEAD}campaignConfig:\n"));
+        assert!(diagnostic.message.contains("`campaignConfig` has no value"));
+        let diagnostic = problem(&format!("{HEAD}campaignConfig: [a]\n"));
+        assert!(diagnostic.message.contains("`campaignConfig` must be a mapping"));
+    }
+
+    #[test]
+    fn documents_in_one_file_are_checked_independently() {
+        let second = HEAD.replace("home", "away");
+        let (campaigns, diagnostics) = load(&format!("{HEAD}---\nname: -bad\n---\n{second}"));
+        assert_eq!(campaigns.iter().map(|c| c.spec.name.as_str()).collect::<Vec<_>>(), vec!["home", "away"]);
+        assert_eq!(diagnostics.len(), 2);
+    }
+
+    #[test]
+    fn the_same_campaign_twice_is_reported_with_both_places() {
+        let (campaigns, _) = load(&format!("{HEAD}---\n{HEAD}"));
+        let mut diagnostics = Vec::new();
+        check_unique(&campaigns, &mut diagnostics);
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(at(&diagnostics[0]), (4, 1, Some("name")));
+        assert_eq!(diagnostics[0].related[0].position.line, 1);
+        assert!(diagnostics[0].message.contains("arn:aws:personalize:us-east-1:111122223333:campaign/home"));
+    }
+
+    #[test]
+    fn suggestions_stay_close() {
+        assert_eq!(suggest("minprovisionedtps", CAMPAIGN_FIELDS), Some("minProvisionedTPS"));
+        assert_eq!(suggest("tag", CAMPAIGN_FIELDS), Some("tags"));
+        assert_eq!(suggest("description", CAMPAIGN_FIELDS), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

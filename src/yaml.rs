@@ -71,6 +71,34 @@ impl Value {
     }
 }
 
+impl Node {
+    /// The same value as JSON, for checking files against the JSON Schema. Non-finite floats become null
+    /// and non-string keys their text, as JSON has neither.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as Json;
+        match &self.value {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Int(n) => Json::from(*n),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
+            Value::String(text) => Json::String(text.clone()),
+            Value::Seq(items) => Json::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => Json::Object(
+                entries
+                    .iter()
+                    .map(|(key, value)| {
+                        let key = match key.to_json() {
+                            Json::String(text) => text,
+                            other => other.to_string(),
+                        };
+                        (key, value.to_json())
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
 /// A YAML file that could not be read as YAML at all.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyntaxError {
@@ -91,7 +119,11 @@ pub fn parse_documents(source: &str) -> Result<Vec<Node>, SyntaxError> {
         });
     }
     serde_saphyr::from_str_multiple_with_options::<Node, Vec<Node>>(source, options()).map_err(|error| {
-        let position = error.location().map(Position::from_location).unwrap_or_default();
+        let position = error
+            .location()
+            .map(Position::from_location)
+            .filter(|position| position.line > 0)
+            .unwrap_or(Position { line: 1, column: 1, len: 0 });
         SyntaxError { message: describe(&error), position }
     })
 }
