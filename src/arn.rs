@@ -30,6 +30,10 @@ pub enum ArnError {
     OtherService { service: String },
     #[error("has an empty {part}")]
     EmptyPart { part: &'static str },
+    #[error("has a region `{region}` that is not a region name such as `us-east-1`")]
+    BadRegion { region: String },
+    #[error("has an account `{account}` that is not a 12-digit AWS account id")]
+    BadAccount { account: String },
     #[error("is a campaign ARN; this field takes the solution version the campaign serves: `{suggestion}`")]
     CampaignArn { suggestion: String },
     #[error(
@@ -68,8 +72,14 @@ impl SolutionVersionArn {
         if region.is_empty() {
             return Err(ArnError::EmptyPart { part: "region" });
         }
+        if !is_region(region) {
+            return Err(ArnError::BadRegion { region: region.to_string() });
+        }
         if account.is_empty() {
             return Err(ArnError::EmptyPart { part: "account" });
+        }
+        if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+            return Err(ArnError::BadAccount { account: account.to_string() });
         }
         let mut segments = resource.split('/');
         let kind = segments.next().unwrap_or_default();
@@ -131,6 +141,17 @@ impl fmt::Display for SolutionVersionArn {
     }
 }
 
+/// `us-east-1`, `us-gov-west-1`, `cn-north-1`: two letters, words, a number, joined by `-`.
+fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase()))
+        && parts.last().is_some_and(|last| !last.is_empty() && last.chars().all(|c| c.is_ascii_digit()))
+}
+
 /// Campaign and solution names: 1..63 characters, `[a-zA-Z0-9][a-zA-Z0-9_-]*`.
 pub fn is_valid_name(name: &str) -> bool {
     let mut chars = name.chars();
@@ -167,6 +188,10 @@ mod tests {
                 .unwrap();
         assert!(arn.is_latest());
         assert_eq!(arn.campaign_arn("c"), "arn:aws-cn:personalize:cn-north-1:111122223333:campaign/c");
+        assert!(
+            SolutionVersionArn::parse("arn:aws-us-gov:personalize:us-gov-west-1:111122223333:solution/s/v1")
+                .is_ok()
+        );
     }
 
     #[test]
@@ -176,6 +201,22 @@ mod tests {
             ("arn:aws:s3:::bucket/key", ArnError::OtherService { service: "s3".into() }),
             ("arn:aws:personalize::111122223333:solution/s/v1", ArnError::EmptyPart { part: "region" }),
             ("arn:aws:personalize:us-east-1::solution/s/v1", ArnError::EmptyPart { part: "account" }),
+            (
+                "arn:aws:personalize:us-east-1:11112222333:solution/s/v1",
+                ArnError::BadAccount { account: "11112222333".into() },
+            ),
+            (
+                "arn:aws:personalize:us-east-1:1111222233a3:solution/s/v1",
+                ArnError::BadAccount { account: "1111222233a3".into() },
+            ),
+            (
+                "arn:aws:personalize:useast1:111122223333:solution/s/v1",
+                ArnError::BadRegion { region: "useast1".into() },
+            ),
+            (
+                "arn:aws:personalize:US-EAST-1:111122223333:solution/s/v1",
+                ArnError::BadRegion { region: "US-EAST-1".into() },
+            ),
             ("arn:aws:personalize:us-east-1:111122223333:solution/s", ArnError::MissingVersion),
             (
                 "arn:aws:personalize:us-east-1:111122223333:dataset-group/g",

@@ -46,7 +46,7 @@ pub struct CampaignSpec {
     #[schemars(
         length(max = 256),
         regex(
-            pattern = r"^arn:[a-z0-9-]+:personalize:[^:]+:[^:]+:solution/[a-zA-Z0-9][a-zA-Z0-9\-_]*/(\$LATEST|[a-zA-Z0-9]+)$"
+            pattern = r"^arn:[a-z0-9-]+:personalize:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:solution/[a-zA-Z0-9][a-zA-Z0-9\-_]*/(\$LATEST|[a-zA-Z0-9]+)$"
         )
     )]
     pub solution_version_arn: String,

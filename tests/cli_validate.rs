@@ -159,7 +159,9 @@ fn the_same_campaign_in_two_files_names_both() {
 fn directories_are_searched_recursively_in_a_stable_order() {
     let dir = tempfile::tempdir().unwrap();
     let campaign = |name: &str| {
-        format!("name: {name}\nsolutionVersionArn: arn:aws:personalize:us-east-1:1:solution/s/v1\n")
+        format!(
+            "name: {name}\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/s/v1\n"
+        )
     };
     fs::create_dir_all(dir.path().join("team-b/nested")).unwrap();
     fs::create_dir_all(dir.path().join(".hidden")).unwrap();
@@ -184,8 +186,11 @@ fn directories_are_searched_recursively_in_a_stable_order() {
 fn a_file_named_explicitly_is_read_whatever_its_extension() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("campaign.txt");
-    fs::write(&file, "name: home\nsolutionVersionArn: arn:aws:personalize:us-east-1:1:solution/s/v1\n")
-        .unwrap();
+    fs::write(
+        &file,
+        "name: home\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/s/v1\n",
+    )
+    .unwrap();
     let result = run(pz_apply().arg("validate").arg(&file).arg(&file));
     assert_eq!((result.code, result.stdout.as_str()), (0, "1 campaign in 1 file: valid\n"));
 }

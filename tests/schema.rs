@@ -149,6 +149,8 @@ fn schema_and_validator_agree() {
         format!("solutionVersionArn: {ARN}\n"),
         format!("name: a.b\nsolutionVersionArn: {ARN}\n"),
         "name: a\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:campaign/a\n".to_string(),
+        "name: a\nsolutionVersionArn: arn:aws:personalize:us-east-1:1111:solution/s/v1\n".to_string(),
+        "name: a\nsolutionVersionArn: arn:aws:personalize:useast1:111122223333:solution/s/v1\n".to_string(),
         format!("name: a\nsolutionVersionArn: {ARN}\nminProvisionedTps: 1\n"),
         format!("name: a\nsolutionVersionArn: {ARN}\nminProvisionedTPS: 0\n"),
         format!("name: a\nsolutionVersionArn: {ARN}\nminProvisionedTPS: \"2\"\n"),
