@@ -517,8 +517,9 @@ impl Checker<'_> {
         range: ExplorationRange,
     ) -> Option<ExplorationValue> {
         let (number, text) = match &node.value {
-            Value::Int(n) => (*n as f64, n.to_string()),
-            Value::Float(f) => (*f, format_float(*f)),
+            Value::Int(_) | Value::Float(_) => {
+                (node.value.as_number().unwrap_or(f64::NAN), node.value.scalar_text().unwrap_or_default())
+            }
             Value::String(text) if NUMERIC_STRING.is_match(text) => match text.parse::<f64>() {
                 Ok(number) => (number, text.clone()),
                 Err(_) => unreachable!("the numeric pattern only matches what f64 parses"),
@@ -572,8 +573,9 @@ impl Checker<'_> {
     fn weight(&mut self, node: &Node, path: &str) -> Option<f64> {
         let help = "write a number from 0.0 to 1.0";
         let (number, text) = match &node.value {
-            Value::Int(n) => (*n as f64, n.to_string()),
-            Value::Float(f) => (*f, format_float(*f)),
+            Value::Int(_) | Value::Float(_) => {
+                (node.value.as_number().unwrap_or(f64::NAN), node.value.scalar_text().unwrap_or_default())
+            }
             Value::String(text) => {
                 let help = if text.parse::<f64>().is_ok() {
                     format!("remove the quotes: `{text}`")
@@ -646,12 +648,7 @@ impl Checker<'_> {
                     continue;
                 }
                 Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
-                    let source_text = match &tag.value.value {
-                        Value::Int(n) => n.to_string(),
-                        Value::Float(f) => format_float(*f),
-                        Value::Bool(b) => b.to_string(),
-                        _ => String::new(),
-                    };
+                    let source_text = tag.value.value.scalar_text().unwrap_or_default();
                     self.report_with_help(
                         tag.value.position,
                         &field,
@@ -727,18 +724,6 @@ impl ExplorationRange {
             ExplorationRange::Weight => "from 0.0 to 1.0",
             ExplorationRange::AgeInDays => "greater than 0 (days)",
         }
-    }
-}
-
-/// Floats as a person would write them: `0.3`, `30` rather than `30.0`... except that a whole float keeps
-/// its `.0` so it reads as a number.
-fn format_float(value: f64) -> String {
-    if value.is_nan() {
-        ".nan".to_string()
-    } else if value.is_infinite() {
-        if value > 0.0 { ".inf".to_string() } else { "-.inf".to_string() }
-    } else {
-        format!("{value:?}")
     }
 }
 

@@ -57,6 +57,29 @@ pub enum Value {
 }
 
 impl Value {
+    /// A scalar as YAML would write it (`30`, `0.3`, `.nan`, `true`), for messages that quote a value.
+    pub fn scalar_text(&self) -> Option<String> {
+        match self {
+            Value::Null => Some("null".to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Int(n) => Some(n.to_string()),
+            Value::Float(f) if f.is_nan() => Some(".nan".to_string()),
+            Value::Float(f) if f.is_infinite() => Some(if *f > 0.0 { ".inf" } else { "-.inf" }.to_string()),
+            Value::Float(f) => Some(format!("{f:?}")),
+            Value::String(text) => Some(text.clone()),
+            Value::Seq(_) | Value::Map(_) => None,
+        }
+    }
+
+    /// An integer or a float as a float.
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Value::Int(n) => Some(*n as f64),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
     /// What the value is, for messages such as "expected an integer, found a string".
     pub fn kind(&self) -> &'static str {
         match self {
