@@ -104,6 +104,11 @@ fn map_value<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
     }
 }
 
+/// A number written as a string, as the schema's pattern defines it (so not `inf` or `NaN`).
+fn parse_numeric_string(text: &str) -> Option<f64> {
+    NUMERIC_STRING.is_match(text).then(|| text.parse().ok()).flatten()
+}
+
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
 }
@@ -520,19 +525,18 @@ impl Checker<'_> {
             Value::Int(_) | Value::Float(_) => {
                 (node.value.as_number().unwrap_or(f64::NAN), node.value.scalar_text().unwrap_or_default())
             }
-            Value::String(text) if NUMERIC_STRING.is_match(text) => match text.parse::<f64>() {
-                Ok(number) => (number, text.clone()),
-                Err(_) => unreachable!("the numeric pattern only matches what f64 parses"),
+            Value::String(text) => match parse_numeric_string(text) {
+                Some(number) => (number, text.clone()),
+                None => {
+                    self.report_with_help(
+                        node.position,
+                        path,
+                        format!("`{path}` must be a number, found the string \"{text}\""),
+                        format!("write a number {}", range.describe()),
+                    );
+                    return None;
+                }
             },
-            Value::String(text) => {
-                self.report_with_help(
-                    node.position,
-                    path,
-                    format!("`{path}` must be a number, found the string \"{text}\""),
-                    format!("write a number {}", range.describe()),
-                );
-                return None;
-            }
             other => {
                 self.report_with_help(
                     node.position,
