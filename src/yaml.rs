@@ -17,6 +17,9 @@ pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 /// Nesting deeper than this is refused; a campaign document is four levels deep.
 const MAX_DEPTH: usize = 32;
 
+/// More documents than this in one file is refused.
+const MAX_DOCUMENTS: usize = 10_000;
+
 /// A position in a source file: 1-based line and column (in characters), and the length of the node in
 /// characters when known (0 for unknown).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -159,7 +162,7 @@ fn options() -> Options {
     budget.max_anchors = 1_000;
     budget.max_nodes = 200_000;
     budget.max_total_scalar_bytes = 4 * MAX_FILE_BYTES;
-    budget.max_documents = 10_000;
+    budget.max_documents = MAX_DOCUMENTS;
 
     let mut options = Options::default();
     options.budget = Some(budget);
@@ -185,6 +188,13 @@ fn describe(error: &serde_saphyr::Error) -> String {
     match inner {
         serde_saphyr::Error::Budget { breach: serde_saphyr::budget::BudgetBreach::Depth { .. }, .. } => {
             return too_deep();
+        }
+        serde_saphyr::Error::Budget {
+            breach: serde_saphyr::budget::BudgetBreach::Documents { .. }, ..
+        } => {
+            return format!(
+                "the file holds more than {MAX_DOCUMENTS} documents; split it into several files"
+            );
         }
         serde_saphyr::Error::Budget { .. }
         | serde_saphyr::Error::AliasReplayLimitExceeded { .. }
@@ -403,6 +413,13 @@ mod tests {
         }
         let error = parse_documents(&source).unwrap_err();
         assert!(error.message.contains("anchors and aliases"), "{error:?}");
+    }
+
+    #[test]
+    fn too_many_documents_are_refused() {
+        let source = "a: 1\n---\n".repeat(MAX_DOCUMENTS + 1);
+        let error = parse_documents(&source).unwrap_err();
+        assert!(error.message.contains("more than 10000 documents"), "{error:?}");
     }
 
     #[test]
