@@ -56,7 +56,12 @@ pub fn load(paths: &[PathBuf]) -> Result<Catalog, LoadError> {
                 catalog.diagnostics.extend(diagnostics);
                 catalog.sources.insert(file.clone(), source);
             }
-            Ok(ReadOutcome::Refused(diagnostic)) => catalog.diagnostics.push(diagnostic),
+            Ok(ReadOutcome::Refused { diagnostic, shown }) => {
+                catalog.diagnostics.push(diagnostic);
+                if let Some(shown) = shown {
+                    catalog.sources.insert(file.clone(), shown);
+                }
+            }
             Err(source) => return Err(LoadError::Io { path: file, source }),
         }
         catalog.files.push(file);
@@ -83,7 +88,11 @@ pub fn check_source(file: &Path, source: &str) -> (Vec<LoadedCampaign>, Vec<Diag
 
 enum ReadOutcome {
     Text(String),
-    Refused(Diagnostic),
+    /// Not checked; `shown` is what to print as the offending line, when there is something to show.
+    Refused {
+        diagnostic: Diagnostic,
+        shown: Option<String>,
+    },
 }
 
 /// Reads at most one byte past the limit, so a huge file costs nothing.
@@ -92,33 +101,30 @@ fn read_limited(file: &Path) -> io::Result<ReadOutcome> {
     fs::File::open(file)?.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes)?;
     let start = Position { line: 1, column: 1, len: 0 };
     if bytes.len() > MAX_FILE_BYTES {
-        return Ok(ReadOutcome::Refused(
-            Diagnostic::new(
-                file,
-                start,
-                format!("file is larger than the {MAX_FILE_BYTES} byte limit for campaign files"),
-            )
-            .help(
-                "a campaign file is a few hundred bytes; split this one, or check it is the file you meant",
-            ),
-        ));
+        let diagnostic = Diagnostic::new(
+            file,
+            start,
+            format!("file is larger than the {MAX_FILE_BYTES} byte limit for campaign files"),
+        )
+        .help("a campaign file is a few hundred bytes; split this one, or check it is the file you meant");
+        return Ok(ReadOutcome::Refused { diagnostic, shown: None });
     }
     match String::from_utf8(bytes) {
         Ok(text) => Ok(ReadOutcome::Text(text)),
         Err(error) => {
             let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
-            let line = valid.iter().filter(|byte| **byte == b'\n').count() + 1;
-            let line_start = valid.iter().rposition(|byte| *byte == b'\n').map_or(0, |index| index + 1);
-            let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
+            let valid = std::str::from_utf8(valid).unwrap_or_default();
+            let (line, last_line) = yaml::source_lines(valid).enumerate().last().unwrap_or((0, ""));
+            let (line, column) = (line + 1, last_line.chars().count() + 1);
             let position = Position {
                 line: u32::try_from(line).unwrap_or(u32::MAX),
                 column: u32::try_from(column).unwrap_or(u32::MAX),
                 len: 1,
             };
-            Ok(ReadOutcome::Refused(
-                Diagnostic::new(file, position, "file is not valid UTF-8 text")
-                    .help("save the file as UTF-8"),
-            ))
+            let diagnostic = Diagnostic::new(file, position, "file is not valid UTF-8 text")
+                .help("save the file as UTF-8");
+            let shown = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            Ok(ReadOutcome::Refused { diagnostic, shown: Some(shown) })
         }
     }
 }

@@ -54,7 +54,7 @@ fn location(file: &Path, position: Position) -> String {
 
 fn line_of(source: &str, line: u32) -> Option<&str> {
     let index = usize::try_from(line).ok()?.checked_sub(1)?;
-    source.lines().nth(index)
+    crate::yaml::source_lines(source).nth(index)
 }
 
 /// One diagnostic as `--format json` prints it. Field names are part of the output's contract.

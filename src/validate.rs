@@ -506,33 +506,43 @@ impl Checker<'_> {
             let field = join(path, entry.key);
             if entry.key == "explorationWeight" {
                 exploration.exploration_weight =
-                    self.exploration_value(entry.value, &field, ExplorationRange::Weight);
+                    self.exploration_value(entry.value, &field, NumberRange::UnitInterval);
             } else {
                 exploration.exploration_item_age_cut_off =
-                    self.exploration_value(entry.value, &field, ExplorationRange::AgeInDays);
+                    self.exploration_value(entry.value, &field, NumberRange::PositiveDays);
             }
         }
         Some(exploration)
     }
 
-    fn exploration_value(
+    fn exploration_value(&mut self, node: &Node, path: &str, range: NumberRange) -> Option<ExplorationValue> {
+        let (number, text) = self.number(node, path, range, true)?;
+        Some(ExplorationValue { number, text })
+    }
+
+    /// A finite number within `range`, with its text for messages. Numeric strings are taken when
+    /// `strings_allowed` (the API stores exploration settings as strings), and refused with a hint otherwise.
+    fn number(
         &mut self,
         node: &Node,
         path: &str,
-        range: ExplorationRange,
-    ) -> Option<ExplorationValue> {
+        range: NumberRange,
+        strings_allowed: bool,
+    ) -> Option<(f64, String)> {
+        let help = format!("write a number {}", range.describe());
         let (number, text) = match &node.value {
             Value::Int(_) | Value::Float(_) => {
                 (node.value.as_number().unwrap_or(f64::NAN), node.value.scalar_text().unwrap_or_default())
             }
             Value::String(text) => match parse_numeric_string(text) {
-                Some(number) => (number, text.clone()),
-                None => {
+                Some(number) if strings_allowed => (number, text.clone()),
+                parsed => {
+                    let help = if parsed.is_some() { format!("remove the quotes: `{text}`") } else { help };
                     self.report_with_help(
                         node.position,
                         path,
                         format!("`{path}` must be a number, found the string \"{text}\""),
-                        format!("write a number {}", range.describe()),
+                        help,
                     );
                     return None;
                 }
@@ -542,7 +552,7 @@ impl Checker<'_> {
                     node.position,
                     path,
                     format!("`{path}` must be a number, found {}", other.kind()),
-                    format!("write a number {}", range.describe()),
+                    help,
                 );
                 return None;
             }
@@ -552,11 +562,11 @@ impl Checker<'_> {
                 node.position,
                 path,
                 format!("`{path}` is {text}; it must be {}", range.describe()),
-                format!("write a number {}", range.describe()),
+                help,
             );
             return None;
         }
-        Some(ExplorationValue { number, text })
+        Some((number, text))
     }
 
     fn ranking_influence(&mut self, node: &Node, path: &str) -> Option<RankingInfluenceSpec> {
@@ -575,45 +585,7 @@ impl Checker<'_> {
     }
 
     fn weight(&mut self, node: &Node, path: &str) -> Option<f64> {
-        let help = "write a number from 0.0 to 1.0";
-        let (number, text) = match &node.value {
-            Value::Int(_) | Value::Float(_) => {
-                (node.value.as_number().unwrap_or(f64::NAN), node.value.scalar_text().unwrap_or_default())
-            }
-            Value::String(text) => {
-                let help = if text.parse::<f64>().is_ok() {
-                    format!("remove the quotes: `{text}`")
-                } else {
-                    help.to_string()
-                };
-                self.report_with_help(
-                    node.position,
-                    path,
-                    format!("`{path}` must be a number, found the string \"{text}\""),
-                    help,
-                );
-                return None;
-            }
-            other => {
-                self.report_with_help(
-                    node.position,
-                    path,
-                    format!("`{path}` must be a number, found {}", other.kind()),
-                    help,
-                );
-                return None;
-            }
-        };
-        if !number.is_finite() || !(0.0..=1.0).contains(&number) {
-            self.report_with_help(
-                node.position,
-                path,
-                format!("`{path}` is {text}; it must be from 0.0 to 1.0"),
-                help,
-            );
-            return None;
-        }
-        Some(number)
+        self.number(node, path, NumberRange::UnitInterval, false).map(|(number, _)| number)
     }
 
     fn tags(&mut self, entry: &Entry) -> Option<BTreeMap<String, String>> {
@@ -709,24 +681,27 @@ impl Checker<'_> {
     }
 }
 
+/// Where a number must lie.
 #[derive(Clone, Copy)]
-enum ExplorationRange {
-    Weight,
-    AgeInDays,
+enum NumberRange {
+    /// Weights: 0.0 to 1.0, both included.
+    UnitInterval,
+    /// The exploration age cut-off, in days.
+    PositiveDays,
 }
 
-impl ExplorationRange {
+impl NumberRange {
     fn contains(self, number: f64) -> bool {
         match self {
-            ExplorationRange::Weight => (0.0..=1.0).contains(&number),
-            ExplorationRange::AgeInDays => number > 0.0,
+            NumberRange::UnitInterval => (0.0..=1.0).contains(&number),
+            NumberRange::PositiveDays => number > 0.0,
         }
     }
 
     fn describe(self) -> &'static str {
         match self {
-            ExplorationRange::Weight => "from 0.0 to 1.0",
-            ExplorationRange::AgeInDays => "greater than 0 (days)",
+            NumberRange::UnitInterval => "from 0.0 to 1.0",
+            NumberRange::PositiveDays => "greater than 0 (days)",
         }
     }
 }

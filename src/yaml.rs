@@ -125,6 +125,26 @@ impl Node {
     }
 }
 
+/// The lines of a YAML text as YAML counts them: `\r\n`, `\n` and a lone `\r` each end a line, so line
+/// numbers in positions index into this.
+pub fn source_lines(source: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(source);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        match text.find(['\r', '\n']) {
+            Some(index) => {
+                let next = if text[index..].starts_with("\r\n") { index + 2 } else { index + 1 };
+                rest = Some(&text[next..]);
+                Some(&text[..index])
+            }
+            None => {
+                rest = None;
+                Some(text)
+            }
+        }
+    })
+}
+
 /// A YAML file that could not be read as YAML at all.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyntaxError {
@@ -413,6 +433,14 @@ mod tests {
         }
         let error = parse_documents(&source).unwrap_err();
         assert!(error.message.contains("anchors and aliases"), "{error:?}");
+    }
+
+    #[test]
+    fn lines_end_as_yaml_ends_them() {
+        let lines: Vec<&str> = source_lines("a\r\nb\rc\n\nd").collect();
+        assert_eq!(lines, ["a", "b", "c", "", "d"]);
+        let node = parse_one("a: 1\rb: 2\r\nc: 3\n");
+        assert_eq!(entries(&node)[2].0.position.line, 3);
     }
 
     #[test]

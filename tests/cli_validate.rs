@@ -240,6 +240,9 @@ fn hostile_files_end_quickly_with_a_clear_error() {
         assert_eq!(result.code, 1, "{name}");
         assert!(result.stdout.contains(expected), "{name}: {}", result.stdout);
     }
+    // The undecodable byte is shown, replaced, under the caret.
+    let result = run(pz_apply().arg("validate").arg(dir.path().join("latin1.yaml")));
+    assert!(result.stdout.contains("1 | name: caf\u{fffd}\n  |          ^\n"), "{}", result.stdout);
 }
 
 #[test]
