@@ -1,0 +1,159 @@
+"""pz-emulator driven by boto3, AWS's Python SDK, which parses every response against AWS's own service
+model: if the emulator's wire format drifted from Personalize's, these calls would fail to parse."""
+
+import datetime
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import control, make_client
+
+SOLUTION = "arn:aws:personalize:us-east-1:111122223333:solution/home-recs"
+V1 = SOLUTION + "/v1"
+V2 = SOLUTION + "/v2"
+LATEST = SOLUTION + "/$LATEST"
+HOME = "arn:aws:personalize:us-east-1:111122223333:campaign/home"
+
+
+def wait_for(client, arn, done, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        campaign = client.describe_campaign(campaignArn=arn)["campaign"]
+        if done(campaign):
+            return campaign
+        assert time.monotonic() < deadline, campaign
+        time.sleep(0.1)
+
+
+def test_describe_parses_as_the_service_model_says(client):
+    campaign = client.describe_campaign(campaignArn=HOME)["campaign"]
+    assert campaign["name"] == "home"
+    assert campaign["status"] == "ACTIVE"
+    assert campaign["solutionVersionArn"] == V1
+    assert campaign["minProvisionedTPS"] == 2
+    assert campaign["campaignConfig"]["itemExplorationConfig"] == {
+        "explorationWeight": "0.3",
+        "explorationItemAgeCutOff": "30",
+    }
+    assert isinstance(campaign["creationDateTime"], datetime.datetime)
+    assert "latestCampaignUpdate" not in campaign
+
+
+def test_create_then_active(client):
+    arn = client.create_campaign(
+        name="web",
+        solutionVersionArn=V2,
+        minProvisionedTPS=3,
+        tags=[{"tagKey": "team", "tagValue": "web"}],
+    )["campaignArn"]
+    assert arn == "arn:aws:personalize:us-east-1:111122223333:campaign/web"
+    statuses = set()
+    campaign = wait_for(client, arn, lambda c: statuses.add(c["status"]) or c["status"] == "ACTIVE")
+    assert statuses <= {"CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE"}
+    assert "CREATE PENDING" in statuses or "CREATE IN_PROGRESS" in statuses
+    assert campaign["minProvisionedTPS"] == 3
+    tags = client.list_tags_for_resource(resourceArn=arn)["tags"]
+    assert tags == [{"tagKey": "team", "tagValue": "web"}]
+
+
+def test_update_lifecycle_and_in_use(client):
+    client.update_campaign(campaignArn=HOME, minProvisionedTPS=4)
+    during = client.describe_campaign(campaignArn=HOME)["campaign"]
+    assert during["minProvisionedTPS"] == 2
+    assert during["latestCampaignUpdate"]["minProvisionedTPS"] == 4
+    assert during["latestCampaignUpdate"]["status"] in ("CREATE PENDING", "CREATE IN_PROGRESS")
+    with pytest.raises(client.exceptions.ResourceInUseException):
+        client.update_campaign(campaignArn=HOME, minProvisionedTPS=5)
+    after = wait_for(client, HOME, lambda c: c["latestCampaignUpdate"]["status"] == "ACTIVE")
+    assert after["minProvisionedTPS"] == 4
+    # No campaignConfig was sent: the stored one is kept.
+    assert after["campaignConfig"]["enableMetadataWithRecommendations"] is True
+
+
+def test_a_sent_config_replaces_the_stored_one(client):
+    client.update_campaign(campaignArn=HOME, campaignConfig={"rankingInfluence": {"FRESHNESS": 0.5}})
+    control(client.meta.endpoint_url, "finish")
+    config = client.describe_campaign(campaignArn=HOME)["campaign"]["campaignConfig"]
+    assert config == {"rankingInfluence": {"FRESHNESS": 0.5}}
+
+
+def test_latest_requires_sync_and_resolves(client):
+    with pytest.raises(client.exceptions.InvalidInputException):
+        client.update_campaign(campaignArn=HOME, solutionVersionArn=LATEST)
+    client.update_campaign(
+        campaignArn=HOME,
+        solutionVersionArn=LATEST,
+        campaignConfig={"syncWithLatestSolutionVersion": True},
+    )
+    control(client.meta.endpoint_url, "finish")
+    assert client.describe_campaign(campaignArn=HOME)["campaign"]["solutionVersionArn"] == V2
+    solution = client.describe_solution(solutionArn=SOLUTION)["solution"]
+    assert solution["latestSolutionVersion"]["solutionVersionArn"] == V2
+    version = client.describe_solution_version(solutionVersionArn=V1)["solutionVersion"]
+    assert version["status"] == "ACTIVE"
+
+
+def test_forced_failure_reports_the_reason(client):
+    control(client.meta.endpoint_url, "fail-next-update", {"campaignArn": HOME, "reason": "Out of capacity"})
+    client.update_campaign(campaignArn=HOME, minProvisionedTPS=8)
+    control(client.meta.endpoint_url, "finish")
+    campaign = client.describe_campaign(campaignArn=HOME)["campaign"]
+    assert campaign["latestCampaignUpdate"]["status"] == "CREATE FAILED"
+    assert campaign["latestCampaignUpdate"]["failureReason"] == "Out of capacity"
+    assert campaign["minProvisionedTPS"] == 2
+
+
+def test_errors_are_modelled_exceptions(client):
+    with pytest.raises(client.exceptions.ResourceNotFoundException) as missing:
+        client.describe_campaign(campaignArn="arn:aws:personalize:us-east-1:111122223333:campaign/nope")
+    assert "campaign/nope" in missing.value.response["Error"]["Message"]
+    assert missing.value.response["ResponseMetadata"]["RequestId"]
+    with pytest.raises(client.exceptions.ResourceAlreadyExistsException):
+        client.create_campaign(name="home", solutionVersionArn=V1)
+    with pytest.raises(client.exceptions.InvalidInputException) as invalid:
+        client.create_campaign(name="-bad", solutionVersionArn="arn:aws:personalize:x:y:solution/s/v", minProvisionedTPS=1)
+    assert invalid.value.response["Error"]["Message"].startswith("1 validation error detected: Value '-bad' at 'name'")
+    with pytest.raises(client.exceptions.InvalidNextTokenException):
+        client.list_campaigns(nextToken="garbage")
+    with pytest.raises(client.exceptions.TooManyTagsException):
+        client.tag_resource(resourceArn=HOME, tags=[{"tagKey": f"k{i}", "tagValue": "v"} for i in range(50)])
+
+
+def test_pagination(client):
+    for index in range(5):
+        client.create_campaign(name=f"c{index}", solutionVersionArn=V1)
+    pages = list(client.get_paginator("list_campaigns").paginate(PaginationConfig={"PageSize": 2}))
+    assert len(pages) == 3
+    names = [c["name"] for page in pages for c in page["campaigns"]]
+    assert sorted(names) == ["c0", "c1", "c2", "c3", "c4", "home"]
+    versions = list(client.get_paginator("list_solution_versions").paginate(solutionArn=SOLUTION, PaginationConfig={"PageSize": 1}))
+    assert [v["solutionVersions"][0]["solutionVersionArn"] for v in versions] == [V2, V1]
+    only_trending = client.list_campaigns(solutionArn="arn:aws:personalize:us-east-1:111122223333:solution/trending")
+    assert only_trending["campaigns"] == []
+
+
+def test_tags(client):
+    client.tag_resource(resourceArn=HOME, tags=[{"tagKey": "owner", "tagValue": "ml"}])
+    client.untag_resource(resourceArn=HOME, tagKeys=["team"])
+    assert client.list_tags_for_resource(resourceArn=HOME)["tags"] == [{"tagKey": "owner", "tagValue": "ml"}]
+
+
+def test_delete_goes_through_delete_pending(client):
+    client.delete_campaign(campaignArn=HOME)
+    assert client.describe_campaign(campaignArn=HOME)["campaign"]["status"] in ("DELETE PENDING", "DELETE IN_PROGRESS")
+    control(client.meta.endpoint_url, "finish")
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.describe_campaign(campaignArn=HOME)
+
+
+def test_throttling_fault_is_retried_by_botocore(emulator):
+    control(emulator, "faults", {"operation": "DescribeCampaign", "count": 2, "kind": "throttling"})
+    retrying = make_client(emulator, attempts=3)
+    assert retrying.describe_campaign(campaignArn=HOME)["campaign"]["name"] == "home"
+    log = control(emulator, "requests", method="GET")
+    assert [call["error"] for call in log] == ["ThrottlingException", "ThrottlingException", None]
+    control(emulator, "faults", {"operation": "*", "kind": "error", "code": "LimitExceededException", "message": "quota"})
+    with pytest.raises(ClientError) as limited:
+        make_client(emulator).create_campaign(name="x", solutionVersionArn=V1)
+    assert limited.value.response["Error"]["Code"] == "LimitExceededException"
