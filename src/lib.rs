@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod diagnostic;
 pub mod error;
+pub mod live;
 pub mod load;
 pub mod report;
 pub mod spec;

@@ -1,0 +1,363 @@
+//! The one module that uses the AWS SDK. SDK types stop here.
+
+use std::collections::{BTreeMap, HashMap};
+use std::error::Error as StdError;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use aws_sdk_personalize::Client;
+use aws_sdk_personalize::config::retry::RetryConfig;
+use aws_sdk_personalize::config::timeout::TimeoutConfig;
+use aws_sdk_personalize::config::{BehaviorVersion, Credentials, ProvideCredentials, Region};
+use aws_sdk_personalize::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_personalize::operation::RequestId;
+use aws_sdk_personalize::types::{
+    Campaign, CampaignConfig, CampaignUpdateSummary, RankingInfluenceType, Tag,
+};
+
+use super::{
+    CampaignStatus, CreateCampaignRequest, LiveCampaign, LiveCampaignUpdate, LiveError, PersonalizeApi,
+    ServingConfig, UpdateCampaignRequest,
+};
+
+/// How the SDK retries throttling and server errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RetryMode {
+    /// Exponential backoff with jitter.
+    #[default]
+    Standard,
+    /// Standard, plus client-side rate limiting once AWS starts throttling.
+    Adaptive,
+}
+
+/// Where and how to call Personalize.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientOptions {
+    /// A profile from `~/.aws/config`; otherwise the default credential chain decides.
+    pub profile: Option<String>,
+    /// The region for calls that name no ARN; calls about a campaign go to the region in its ARN.
+    pub region: Option<String>,
+    /// Another endpoint, such as pz-emulator's. `AWS_ENDPOINT_URL_PERSONALIZE` does the same.
+    pub endpoint_url: Option<String>,
+    pub retry_mode: RetryMode,
+    /// Attempts per call, the first included.
+    pub max_attempts: u32,
+    /// The first retry's backoff; later ones grow from it, with jitter.
+    pub initial_backoff: Duration,
+    pub connect_timeout: Duration,
+    /// Time for one attempt of one call.
+    pub call_timeout: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            profile: None,
+            region: None,
+            endpoint_url: None,
+            retry_mode: RetryMode::Standard,
+            max_attempts: 5,
+            initial_backoff: Duration::from_secs(1),
+            connect_timeout: Duration::from_secs(5),
+            call_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl ClientOptions {
+    fn retry_config(&self) -> RetryConfig {
+        let base = match self.retry_mode {
+            RetryMode::Standard => RetryConfig::standard(),
+            RetryMode::Adaptive => RetryConfig::adaptive(),
+        };
+        base.with_max_attempts(self.max_attempts.max(1)).with_initial_backoff(self.initial_backoff)
+    }
+
+    fn timeout_config(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect_timeout)
+            .operation_attempt_timeout(self.call_timeout)
+            .build()
+    }
+}
+
+const NO_CREDENTIALS: &str = "no AWS credentials found. pz-apply uses the standard AWS credential chain: set \
+    AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or name a profile from ~/.aws/config with --profile or \
+    AWS_PROFILE (after `aws sso login --profile NAME` for IAM Identity Center), or run where a role is \
+    available (EC2, ECS, EKS, or GitHub Actions with aws-actions/configure-aws-credentials). To try pz-apply \
+    without an AWS account, add --local.";
+
+/// Personalize through the AWS SDK, one client per region (a campaign lives in its solution's region).
+#[derive(Debug)]
+pub struct AwsPersonalize {
+    base: aws_sdk_personalize::Config,
+    clients: Mutex<HashMap<String, Client>>,
+}
+
+impl AwsPersonalize {
+    /// Loads the default AWS configuration (environment, profiles, SSO, instance roles) with `options`
+    /// on top, and checks that credentials resolve before any call is made.
+    pub async fn connect(options: &ClientOptions) -> Result<Self, LiveError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(options.retry_config())
+            .timeout_config(options.timeout_config());
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &options.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(endpoint) = &options.endpoint_url {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let shared = loader.load().await;
+        let Some(provider) = shared.credentials_provider() else {
+            return Err(LiveError::Setup(NO_CREDENTIALS.to_string()));
+        };
+        if let Err(error) = provider.provide_credentials().await {
+            // The provider's own words say which source failed; they never contain a secret.
+            return Err(LiveError::Setup(format!("{NO_CREDENTIALS}\n(the credential chain said: {error})")));
+        }
+        Ok(Self::new(aws_sdk_personalize::config::Builder::from(&shared).build()))
+    }
+
+    /// Static test credentials against an endpoint such as pz-emulator's: nothing from the environment.
+    pub fn for_endpoint(endpoint_url: &str, options: &ClientOptions) -> Self {
+        let config = aws_sdk_personalize::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url(endpoint_url)
+            .region(Region::new(options.region.clone().unwrap_or_else(|| "us-east-1".to_string())))
+            .credentials_provider(Credentials::new(
+                "pz-apply-local",
+                "pz-apply-local",
+                None,
+                None,
+                "pz-apply",
+            ))
+            .retry_config(options.retry_config())
+            .timeout_config(options.timeout_config())
+            .build();
+        Self::new(config)
+    }
+
+    pub fn new(base: aws_sdk_personalize::Config) -> Self {
+        AwsPersonalize { base, clients: Mutex::new(HashMap::new()) }
+    }
+
+    /// The client for the region in `arn`, or the configured region when the ARN names none.
+    fn client_for(&self, arn: &str) -> Result<Client, LiveError> {
+        let region = arn
+            .split(':')
+            .nth(3)
+            .filter(|region| !region.is_empty())
+            .map(str::to_string)
+            .or_else(|| self.base.region().map(|region| region.to_string()))
+            .ok_or_else(|| {
+                LiveError::Setup(format!("no region for {arn}: pass --region or set AWS_REGION"))
+            })?;
+        let mut clients = self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let client = clients
+            .entry(region.clone())
+            .or_insert_with(|| Client::from_conf(self.base.to_builder().region(Region::new(region)).build()));
+        Ok(client.clone())
+    }
+}
+
+impl PersonalizeApi for AwsPersonalize {
+    async fn describe_campaign(&self, arn: &str) -> Result<Option<LiveCampaign>, LiveError> {
+        let result = self.client_for(arn)?.describe_campaign().campaign_arn(arn).send().await;
+        match result.map_err(classify) {
+            Ok(output) => Ok(output.campaign().map(live_campaign)),
+            Err(LiveError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn list_tags(&self, arn: &str) -> Result<BTreeMap<String, String>, LiveError> {
+        let output = self
+            .client_for(arn)?
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(output.tags().iter().map(|tag| (tag.tag_key().to_string(), tag.tag_value().to_string())).collect())
+    }
+
+    async fn latest_solution_version(&self, solution_arn: &str) -> Result<Option<String>, LiveError> {
+        let output = self
+            .client_for(solution_arn)?
+            .describe_solution()
+            .solution_arn(solution_arn)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(output
+            .solution()
+            .and_then(|solution| solution.latest_solution_version())
+            .and_then(|version| version.solution_version_arn())
+            .map(str::to_string))
+    }
+
+    async fn create_campaign(&self, request: &CreateCampaignRequest) -> Result<String, LiveError> {
+        let tags = request
+            .tags
+            .iter()
+            .map(|(key, value)| Tag::builder().tag_key(key).tag_value(value).build())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| LiveError::InvalidInput { message: error.to_string() })?;
+        let output = self
+            .client_for(&request.solution_version_arn)?
+            .create_campaign()
+            .name(&request.name)
+            .solution_version_arn(&request.solution_version_arn)
+            .set_min_provisioned_tps(request.min_provisioned_tps)
+            .set_campaign_config(request.config.as_ref().map(sdk_config))
+            .set_tags((!tags.is_empty()).then_some(tags))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(output.campaign_arn().unwrap_or_default().to_string())
+    }
+
+    async fn update_campaign(&self, request: &UpdateCampaignRequest) -> Result<(), LiveError> {
+        self.client_for(&request.campaign_arn)?
+            .update_campaign()
+            .campaign_arn(&request.campaign_arn)
+            .solution_version_arn(&request.solution_version_arn)
+            .min_provisioned_tps(request.min_provisioned_tps)
+            .campaign_config(sdk_config(&request.config))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn tag_resource(&self, arn: &str, tags: &BTreeMap<String, String>) -> Result<(), LiveError> {
+        let tags = tags
+            .iter()
+            .map(|(key, value)| Tag::builder().tag_key(key).tag_value(value).build())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| LiveError::InvalidInput { message: error.to_string() })?;
+        self.client_for(arn)?
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), LiveError> {
+        self.client_for(arn)?
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+}
+
+fn live_config(config: &CampaignConfig) -> ServingConfig {
+    ServingConfig {
+        item_exploration_config: config
+            .item_exploration_config()
+            .map(|map| map.iter().map(|(key, value)| (key.clone(), value.clone())).collect()),
+        enable_metadata_with_recommendations: config.enable_metadata_with_recommendations(),
+        sync_with_latest_solution_version: config.sync_with_latest_solution_version(),
+        ranking_influence: config
+            .ranking_influence()
+            .map(|map| map.iter().map(|(key, value)| (key.as_str().to_string(), *value)).collect()),
+    }
+}
+
+fn sdk_config(config: &ServingConfig) -> CampaignConfig {
+    CampaignConfig::builder()
+        .set_item_exploration_config(
+            config.item_exploration_config.as_ref().map(|map| map.clone().into_iter().collect()),
+        )
+        .set_enable_metadata_with_recommendations(config.enable_metadata_with_recommendations)
+        .set_sync_with_latest_solution_version(config.sync_with_latest_solution_version)
+        .set_ranking_influence(config.ranking_influence.as_ref().map(|map| {
+            map.iter().map(|(key, value)| (RankingInfluenceType::from(key.as_str()), *value)).collect()
+        }))
+        .build()
+}
+
+fn live_update(update: &CampaignUpdateSummary) -> LiveCampaignUpdate {
+    LiveCampaignUpdate {
+        solution_version_arn: update.solution_version_arn().map(str::to_string),
+        min_provisioned_tps: update.min_provisioned_tps(),
+        config: update.campaign_config().map(live_config),
+        status: CampaignStatus::parse(update.status().unwrap_or_default()),
+        failure_reason: update.failure_reason().map(str::to_string),
+    }
+}
+
+fn live_campaign(campaign: &Campaign) -> LiveCampaign {
+    LiveCampaign {
+        name: campaign.name().unwrap_or_default().to_string(),
+        arn: campaign.campaign_arn().unwrap_or_default().to_string(),
+        solution_version_arn: campaign.solution_version_arn().unwrap_or_default().to_string(),
+        min_provisioned_tps: campaign.min_provisioned_tps(),
+        config: campaign.campaign_config().map(live_config),
+        status: CampaignStatus::parse(campaign.status().unwrap_or_default()),
+        failure_reason: campaign.failure_reason().map(str::to_string),
+        latest_update: campaign.latest_campaign_update().map(live_update),
+    }
+}
+
+/// Maps an SDK error to ours by the API's error code, never by HTTP status (sources disagree on those).
+fn classify<E, R>(error: SdkError<E, R>) -> LiveError
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    R: std::fmt::Debug,
+    SdkError<E, R>: RequestId,
+{
+    let request_id = error.request_id().unwrap_or("none").to_string();
+    match &error {
+        SdkError::ServiceError(service) => {
+            let code = service.err().code().unwrap_or("Unknown").to_string();
+            let message = service.err().message().unwrap_or("").to_string();
+            match code.as_str() {
+                "ResourceNotFoundException" => LiveError::NotFound { message },
+                "ResourceInUseException" => LiveError::InUse { message },
+                "InvalidInputException" => LiveError::InvalidInput { message },
+                "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded" => {
+                    LiveError::Throttled { code, message }
+                }
+                "LimitExceededException" => LiveError::LimitExceeded { message },
+                _ => LiveError::Service { code, message, request_id },
+            }
+        }
+        SdkError::TimeoutError(_) => LiveError::Timeout { detail: source_chain(&error) },
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+            LiveError::Timeout { detail: source_chain(&error) }
+        }
+        _ => {
+            let detail = source_chain(&error);
+            if detail.to_ascii_lowercase().contains("credential") {
+                LiveError::Setup(format!("{NO_CREDENTIALS}\n(the credential chain said: {detail})"))
+            } else {
+                LiveError::Connection { detail }
+            }
+        }
+    }
+}
+
+/// An error and its causes on one line: the SDK's top-level messages alone ("dispatch failure") say little.
+fn source_chain(error: &dyn StdError) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}

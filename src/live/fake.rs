@@ -1,0 +1,193 @@
+//! An in-memory [`PersonalizeApi`] for unit tests: campaigns and tags in maps, every write recorded, and
+//! in-flight work finished on demand. End-to-end behaviour is tested over HTTP against pz-emulator instead.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use super::{
+    CampaignStatus, CreateCampaignRequest, LiveCampaign, LiveCampaignUpdate, LiveError, PersonalizeApi,
+    UpdateCampaignRequest,
+};
+
+/// A write the fake received, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordedWrite {
+    Create(CreateCampaignRequest),
+    Update(UpdateCampaignRequest),
+    Tag { arn: String, tags: BTreeMap<String, String> },
+    Untag { arn: String, keys: Vec<String> },
+}
+
+#[derive(Debug, Default)]
+struct FakeState {
+    campaigns: BTreeMap<String, LiveCampaign>,
+    tags: BTreeMap<String, BTreeMap<String, String>>,
+    latest_versions: BTreeMap<String, String>,
+    writes: Vec<RecordedWrite>,
+}
+
+#[derive(Debug, Default)]
+pub struct FakePersonalize {
+    state: Mutex<FakeState>,
+}
+
+impl FakePersonalize {
+    fn state(&self) -> MutexGuard<'_, FakeState> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn insert_campaign(&self, campaign: LiveCampaign) {
+        self.state().campaigns.insert(campaign.arn.clone(), campaign);
+    }
+
+    pub fn set_tags(&self, arn: &str, tags: BTreeMap<String, String>) {
+        self.state().tags.insert(arn.to_string(), tags);
+    }
+
+    pub fn set_latest_version(&self, solution_arn: &str, version_arn: &str) {
+        self.state().latest_versions.insert(solution_arn.to_string(), version_arn.to_string());
+    }
+
+    pub fn writes(&self) -> Vec<RecordedWrite> {
+        self.state().writes.clone()
+    }
+
+    /// Ends every create and update as AWS would on success: updates replace the serving values.
+    pub fn finish_in_flight(&self) {
+        for campaign in self.state().campaigns.values_mut() {
+            if !campaign.status.is_finished() {
+                campaign.status = CampaignStatus::Active;
+            }
+            if let Some(update) =
+                campaign.latest_update.as_mut().filter(|update| !update.status.is_finished())
+            {
+                update.status = CampaignStatus::Active;
+                if let Some(version) = &update.solution_version_arn {
+                    campaign.solution_version_arn = version.clone();
+                }
+                campaign.min_provisioned_tps = update.min_provisioned_tps;
+                campaign.config = update.config.clone();
+            }
+        }
+    }
+}
+
+impl PersonalizeApi for FakePersonalize {
+    async fn describe_campaign(&self, arn: &str) -> Result<Option<LiveCampaign>, LiveError> {
+        Ok(self.state().campaigns.get(arn).cloned())
+    }
+
+    async fn list_tags(&self, arn: &str) -> Result<BTreeMap<String, String>, LiveError> {
+        Ok(self.state().tags.get(arn).cloned().unwrap_or_default())
+    }
+
+    async fn latest_solution_version(&self, solution_arn: &str) -> Result<Option<String>, LiveError> {
+        Ok(self.state().latest_versions.get(solution_arn).cloned())
+    }
+
+    async fn create_campaign(&self, request: &CreateCampaignRequest) -> Result<String, LiveError> {
+        let (prefix, _) = request
+            .solution_version_arn
+            .split_once(":solution/")
+            .ok_or_else(|| LiveError::InvalidInput { message: "not a solution version ARN".into() })?;
+        let arn = format!("{prefix}:campaign/{}", request.name);
+        let mut state = self.state();
+        state.writes.push(RecordedWrite::Create(request.clone()));
+        if state.campaigns.contains_key(&arn) {
+            return Err(LiveError::Service {
+                code: "ResourceAlreadyExistsException".into(),
+                message: format!("{arn} exists"),
+                request_id: "fake".into(),
+            });
+        }
+        state.campaigns.insert(
+            arn.clone(),
+            LiveCampaign {
+                name: request.name.clone(),
+                arn: arn.clone(),
+                solution_version_arn: request.solution_version_arn.clone(),
+                min_provisioned_tps: Some(request.min_provisioned_tps.unwrap_or(1)),
+                config: request.config.clone(),
+                status: CampaignStatus::CreatePending,
+                failure_reason: None,
+                latest_update: None,
+            },
+        );
+        state.tags.insert(arn.clone(), request.tags.clone());
+        Ok(arn)
+    }
+
+    async fn update_campaign(&self, request: &UpdateCampaignRequest) -> Result<(), LiveError> {
+        let mut state = self.state();
+        state.writes.push(RecordedWrite::Update(request.clone()));
+        let campaign = state
+            .campaigns
+            .get_mut(&request.campaign_arn)
+            .ok_or_else(|| LiveError::NotFound { message: request.campaign_arn.clone() })?;
+        if campaign.is_in_flight() {
+            return Err(LiveError::InUse { message: format!("{} is busy", request.campaign_arn) });
+        }
+        campaign.latest_update = Some(LiveCampaignUpdate {
+            solution_version_arn: Some(request.solution_version_arn.clone()),
+            min_provisioned_tps: Some(request.min_provisioned_tps),
+            config: Some(request.config.clone()),
+            status: CampaignStatus::CreatePending,
+            failure_reason: None,
+        });
+        Ok(())
+    }
+
+    async fn tag_resource(&self, arn: &str, tags: &BTreeMap<String, String>) -> Result<(), LiveError> {
+        let mut state = self.state();
+        state.writes.push(RecordedWrite::Tag { arn: arn.to_string(), tags: tags.clone() });
+        state.tags.entry(arn.to_string()).or_default().extend(tags.clone());
+        Ok(())
+    }
+
+    async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), LiveError> {
+        let mut state = self.state();
+        state.writes.push(RecordedWrite::Untag { arn: arn.to_string(), keys: keys.to_vec() });
+        if let Some(tags) = state.tags.get_mut(arn) {
+            tags.retain(|key, _| !keys.contains(key));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::ServingConfig;
+
+    #[tokio::test]
+    async fn an_update_serves_only_once_finished_and_writes_are_recorded() {
+        let fake = FakePersonalize::default();
+        let arn = fake
+            .create_campaign(&CreateCampaignRequest {
+                name: "home".into(),
+                solution_version_arn: "arn:aws:personalize:us-east-1:111122223333:solution/s/v1".into(),
+                min_provisioned_tps: None,
+                config: None,
+                tags: BTreeMap::from([("team".into(), "a".into())]),
+            })
+            .await
+            .unwrap();
+        assert_eq!(arn, "arn:aws:personalize:us-east-1:111122223333:campaign/home");
+        let update = UpdateCampaignRequest {
+            campaign_arn: arn.clone(),
+            solution_version_arn: "arn:aws:personalize:us-east-1:111122223333:solution/s/v2".into(),
+            min_provisioned_tps: 4,
+            config: ServingConfig::default(),
+        };
+        assert!(matches!(fake.update_campaign(&update).await, Err(LiveError::InUse { .. })));
+        fake.finish_in_flight();
+        fake.update_campaign(&update).await.unwrap();
+        assert_eq!(fake.describe_campaign(&arn).await.unwrap().unwrap().min_provisioned_tps, Some(1));
+        fake.finish_in_flight();
+        assert_eq!(fake.describe_campaign(&arn).await.unwrap().unwrap().min_provisioned_tps, Some(4));
+        fake.untag_resource(&arn, &["team".into()]).await.unwrap();
+        assert!(fake.list_tags(&arn).await.unwrap().is_empty());
+        assert_eq!(fake.writes().len(), 4);
+        assert_eq!(fake.describe_campaign("arn:nope").await.unwrap(), None);
+    }
+}
