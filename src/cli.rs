@@ -1,9 +1,11 @@
 //! Command-line arguments. Parsing only: each command runs from the library.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::live::aws::{ClientOptions, RetryMode};
 use crate::load::DEFAULT_PATH;
 
 /// Declarative Amazon Personalize campaigns: keep one YAML file per campaign in git, then validate, plan
@@ -11,6 +13,9 @@ use crate::load::DEFAULT_PATH;
 #[derive(Debug, Parser)]
 #[command(name = "pz-apply", version, about, long_about = None)]
 pub struct Cli {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -19,8 +24,67 @@ pub struct Cli {
 pub enum Command {
     /// Check campaign files offline (no AWS call) and report every problem as file:line:col.
     Validate(ValidateArgs),
+    /// Show what each campaign in the files looks like in AWS now (read-only).
+    Status(StatusArgs),
     /// Print the JSON Schema for campaign files.
     Schema,
+}
+
+/// Where and how to reach Personalize. Only commands that call AWS use these.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConnectionArgs {
+    /// Run against a local pz-emulator inside pz-apply, its state kept in .pz-apply/ here, instead of AWS.
+    #[arg(long, global = true)]
+    pub local: bool,
+
+    /// AWS profile from ~/.aws/config (default: AWS_PROFILE, then the default credential chain).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Region for calls that name no ARN (default: AWS_REGION or the profile's). Calls about a campaign go
+    /// to the region in its ARN.
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Send Personalize calls to this endpoint, such as a pz-emulator (also: AWS_ENDPOINT_URL_PERSONALIZE).
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// How throttled and failed calls are retried: `standard` backs off; `adaptive` also slows down all
+    /// calls once AWS throttles.
+    #[arg(long, global = true, value_enum, default_value_t = RetryModeArg::Standard)]
+    pub retry_mode: RetryModeArg,
+
+    /// Attempts per AWS call, the first included.
+    #[arg(long, global = true, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
+
+    /// Seconds to wait for one attempt of one AWS call.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub call_timeout: u64,
+}
+
+impl ConnectionArgs {
+    pub fn client_options(&self) -> ClientOptions {
+        ClientOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            retry_mode: match self.retry_mode {
+                RetryModeArg::Standard => RetryMode::Standard,
+                RetryModeArg::Adaptive => RetryMode::Adaptive,
+            },
+            max_attempts: self.max_attempts,
+            call_timeout: Duration::from_secs(self.call_timeout),
+            ..ClientOptions::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RetryModeArg {
+    Standard,
+    Adaptive,
 }
 
 #[derive(Debug, clap::Args)]
@@ -30,12 +94,23 @@ pub struct ValidateArgs {
     pub paths: Vec<PathBuf>,
 
     /// How to print problems: `text` for people, `json` for tools (an array on stdout).
-    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
-    pub format: DiagnosticFormat,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// Campaign files, or directories searched recursively for *.yaml and *.yml.
+    #[arg(value_name = "PATH", default_value = DEFAULT_PATH)]
+    pub paths: Vec<PathBuf>,
+
+    /// `text` for people, `json` for tools.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DiagnosticFormat {
+pub enum OutputFormat {
     Text,
     Json,
 }

@@ -1,6 +1,8 @@
 //! The errors a command can end with, each knowing its exit code.
 
+use crate::live::LiveError;
 use crate::load::LoadError;
+use crate::local::LocalError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -9,16 +11,26 @@ pub enum Error {
     InvalidFiles { problems: usize, files: usize, checked: usize },
     #[error(transparent)]
     Load(#[from] LoadError),
+    #[error(transparent)]
+    Live(#[from] LiveError),
+    #[error(transparent)]
+    Local(#[from] LocalError),
+    /// Some calls failed; each was reported next to its campaign.
+    #[error("{failed} of {total} {} could not be read from AWS", plural(*total, "campaign"))]
+    CallsFailed { failed: usize, total: usize },
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
 }
 
 impl Error {
-    /// 1 for every error: bad input, bad paths, failed output. (2 is kept for "changes pending" in plan.)
+    /// 1 for every error: bad input, bad paths, failed calls, failed output. (2 is kept for "changes
+    /// pending" in plan.)
     pub fn exit_code(&self) -> u8 {
-        match self {
-            Error::InvalidFiles { .. } | Error::Load(_) | Error::Output(_) => 1,
-        }
+        1
     }
 }
 

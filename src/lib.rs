@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod error;
 pub mod live;
 pub mod load;
+pub mod local;
 pub mod report;
 pub mod spec;
 pub mod validate;

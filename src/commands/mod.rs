@@ -1,11 +1,17 @@
 //! One module per subcommand; each writes its product to the writer it is given.
 
+pub mod status;
 pub mod validate;
 
 use std::io::Write;
 
-use crate::cli::{Cli, Command};
+use pz_emulator::RunningEmulator;
+
+use crate::cli::{Cli, Command, ConnectionArgs};
 use crate::error::Error;
+use crate::live::aws::AwsPersonalize;
+use crate::local;
+use crate::validate::LoadedCampaign;
 
 /// What the process knows of its surroundings, read once at the edge.
 #[derive(Debug, Clone, Default)]
@@ -22,9 +28,39 @@ pub fn run(
 ) -> Result<(), Error> {
     match cli.command {
         Command::Validate(args) => validate::run(&args, environment, stdout, stderr),
+        Command::Status(args) => status::run(&args, &cli.connection, stdout, stderr),
         Command::Schema => {
             stdout.write_all(crate::spec::campaign_schema_json().as_bytes())?;
             Ok(())
         }
     }
+}
+
+/// A runtime for the commands that call AWS; validate and schema never start one.
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(Error::Runtime)
+}
+
+/// The Personalize client the flags ask for, and with `--local` the emulator behind it, which must live
+/// as long as the client is used.
+async fn connect(
+    connection: &ConnectionArgs,
+    campaigns: &[LoadedCampaign],
+) -> Result<(AwsPersonalize, Option<RunningEmulator>), Error> {
+    let options = connection.client_options();
+    // Checked here, not by clap: clap does not enforce conflicts between global flags given after the
+    // subcommand.
+    if connection.local && (connection.endpoint_url.is_some() || connection.profile.is_some()) {
+        return Err(Error::Usage(
+            "--local runs against the embedded emulator; it cannot be combined with --endpoint-url or --profile"
+                .to_string(),
+        ));
+    }
+    if connection.local {
+        let workdir = std::env::current_dir().map_err(Error::Output)?;
+        let emulator = local::start(&workdir, campaigns).await?;
+        let api = AwsPersonalize::for_endpoint(&emulator.endpoint_url(), &options);
+        return Ok((api, Some(emulator)));
+    }
+    Ok((AwsPersonalize::connect(&options).await?, None))
 }

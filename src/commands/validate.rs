@@ -3,10 +3,10 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 
-use crate::cli::{DiagnosticFormat, ValidateArgs};
+use crate::cli::{OutputFormat, ValidateArgs};
 use crate::commands::Environment;
 use crate::error::{Error, plural};
-use crate::load;
+use crate::load::{self, Catalog};
 use crate::report;
 
 pub fn run(
@@ -17,13 +17,13 @@ pub fn run(
 ) -> Result<(), Error> {
     let catalog = load::load(&args.paths)?;
     match args.format {
-        DiagnosticFormat::Text => {
+        OutputFormat::Text => {
             report::write_text(stdout, &catalog.diagnostics, &catalog.sources)?;
             if environment.github_actions {
                 report::write_github_annotations(stdout, &catalog.diagnostics)?;
             }
         }
-        DiagnosticFormat::Json => {
+        OutputFormat::Json => {
             report::write_json(stdout, &catalog.diagnostics)?;
             // stdout holds one JSON document; the runner reads annotations from stderr as well.
             if environment.github_actions {
@@ -40,7 +40,7 @@ pub fn run(
             checked: catalog.files.len(),
         });
     }
-    if args.format == DiagnosticFormat::Text {
+    if args.format == OutputFormat::Text {
         writeln!(
             stdout,
             "{} {} in {} {}: valid",
@@ -51,4 +51,15 @@ pub fn run(
         )?;
     }
     Ok(())
+}
+
+/// The error for a catalog with problems, counting them and the files they are in.
+pub fn invalid(catalog: &Catalog) -> Error {
+    let files_with_problems: BTreeSet<_> =
+        catalog.diagnostics.iter().map(|diagnostic| &diagnostic.file).collect();
+    Error::InvalidFiles {
+        problems: catalog.diagnostics.len(),
+        files: files_with_problems.len(),
+        checked: catalog.files.len(),
+    }
 }

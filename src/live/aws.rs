@@ -116,7 +116,8 @@ impl AwsPersonalize {
         };
         if let Err(error) = provider.provide_credentials().await {
             // The provider's own words say which source failed; they never contain a secret.
-            return Err(LiveError::Setup(format!("{NO_CREDENTIALS}\n(the credential chain said: {error})")));
+            let detail = source_chain(&error);
+            return Err(LiveError::Setup(format!("{NO_CREDENTIALS}\n(the credential chain said: {detail})")));
         }
         Ok(Self::new(aws_sdk_personalize::config::Builder::from(&shared).build()))
     }

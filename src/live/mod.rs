@@ -10,6 +10,10 @@ pub mod fake;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 /// A campaign's status. The API's status is a free string, so anything unknown is kept and treated as
 /// "not finished" rather than rejected.
@@ -195,6 +199,34 @@ pub trait PersonalizeApi: Send + Sync {
         arn: &str,
         keys: &[String],
     ) -> impl Future<Output = Result<(), LiveError>> + Send;
+}
+
+/// Describes every campaign in `arns`, at most `concurrency` at a time, results in the order of `arns`.
+pub async fn describe_many<A: PersonalizeApi + 'static>(
+    api: Arc<A>,
+    arns: &[String],
+    concurrency: usize,
+) -> Vec<Result<Option<LiveCampaign>, LiveError>> {
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut tasks = JoinSet::new();
+    for (index, arn) in arns.iter().cloned().enumerate() {
+        let (api, permits) = (api.clone(), permits.clone());
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            (index, api.describe_campaign(&arn).await)
+        });
+    }
+    let mut results: Vec<Option<Result<Option<LiveCampaign>, LiveError>>> = vec![None; arns.len()];
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((index, result)) => results[index] = Some(result),
+            Err(error) => tracing::error!(%error, "a describe task ended abnormally"),
+        }
+    }
+    results
+        .into_iter()
+        .map(|result| result.unwrap_or_else(|| Err(LiveError::Setup("the call was cancelled".to_string()))))
+        .collect()
 }
 
 #[cfg(test)]

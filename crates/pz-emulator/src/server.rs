@@ -238,6 +238,21 @@ impl Emulator {
         self.persist();
     }
 
+    /// Adds the solutions and solution versions of `other` that the current state lacks, leaving
+    /// everything else (campaigns, tags, in-flight work) as it is.
+    pub fn add_missing_solutions(&self, other: &State) {
+        {
+            let mut state = lock(&self.inner.state);
+            for (arn, solution) in &other.solutions {
+                state.solutions.entry(arn.clone()).or_insert_with(|| solution.clone());
+            }
+            for (arn, version) in &other.solution_versions {
+                state.solution_versions.entry(arn.clone()).or_insert_with(|| version.clone());
+            }
+        }
+        self.persist();
+    }
+
     /// Runs one Personalize operation as a call on the wire would, without the faults.
     pub fn call(&self, operation: &str, input: &Value) -> Result<Value, ApiError> {
         let result = api::call(&mut lock(&self.inner.state), self.inner.timing, operation, input, now());

@@ -1,0 +1,157 @@
+//! `pz-apply status`: what each campaign in the files looks like in AWS now. Read-only.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::cli::{ConnectionArgs, OutputFormat, StatusArgs};
+use crate::error::Error;
+use crate::live::{LiveCampaign, LiveError, describe_many};
+use crate::load;
+use crate::report;
+use crate::validate::LoadedCampaign;
+
+/// Campaigns described at once.
+const CONCURRENCY: usize = 8;
+
+pub fn run(
+    args: &StatusArgs,
+    connection: &ConnectionArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<(), Error> {
+    let catalog = load::load(&args.paths)?;
+    if !catalog.is_valid() {
+        // Invalid files: say why, and call nothing.
+        report::write_text(stderr, &catalog.diagnostics, &catalog.sources)?;
+        return Err(super::validate::invalid(&catalog));
+    }
+    let results = super::runtime()?.block_on(async {
+        let (api, _emulator) = super::connect(connection, &catalog.campaigns).await?;
+        let arns: Vec<String> =
+            catalog.campaigns.iter().map(|campaign| campaign.campaign_arn.clone()).collect();
+        Ok::<_, Error>(describe_many(Arc::new(api), &arns, CONCURRENCY).await)
+    })?;
+    let rows: Vec<(&LoadedCampaign, &Result<Option<LiveCampaign>, LiveError>)> =
+        catalog.campaigns.iter().zip(&results).collect();
+    match args.format {
+        OutputFormat::Text => {
+            let rows: Vec<StatusRow> =
+                rows.iter().map(|(campaign, result)| StatusRow::new(campaign, result)).collect();
+            write_text(stdout, &rows)?;
+        }
+        OutputFormat::Json => {
+            let document: Vec<Value> =
+                rows.iter().map(|(campaign, result)| row_json(campaign, result)).collect();
+            serde_json::to_writer_pretty(&mut *stdout, &document).map_err(std::io::Error::other)?;
+            writeln!(stdout)?;
+        }
+    }
+    let failed = results.iter().filter(|result| result.is_err()).count();
+    if failed > 0 {
+        return Err(Error::CallsFailed { failed, total: results.len() });
+    }
+    Ok(())
+}
+
+/// One line of the text table.
+struct StatusRow {
+    name: String,
+    status: String,
+    serving: String,
+    tps: String,
+    update: String,
+}
+
+impl StatusRow {
+    fn new(campaign: &LoadedCampaign, result: &Result<Option<LiveCampaign>, LiveError>) -> Self {
+        let dash = || "-".to_string();
+        let with_reason = |text: String, reason: &Option<String>| match reason {
+            Some(reason) => format!("{text} ({reason})"),
+            None => text,
+        };
+        let name = campaign.spec.name.clone();
+        match result {
+            Ok(Some(live)) => StatusRow {
+                name,
+                status: live.status.to_string(),
+                serving: with_reason(live.solution_version_arn.clone(), &live.failure_reason),
+                tps: live.min_provisioned_tps.map_or_else(dash, |tps| tps.to_string()),
+                update: live.latest_update.as_ref().map_or_else(dash, |update| {
+                    with_reason(update.status.to_string(), &update.failure_reason)
+                }),
+            },
+            Ok(None) => {
+                StatusRow { name, status: "not found".into(), serving: dash(), tps: dash(), update: dash() }
+            }
+            Err(error) => StatusRow {
+                name,
+                status: format!("error: {error}"),
+                serving: String::new(),
+                tps: String::new(),
+                update: String::new(),
+            },
+        }
+    }
+
+    fn cells(&self) -> [&str; 5] {
+        [&self.name, &self.status, &self.serving, &self.tps, &self.update]
+    }
+}
+
+fn write_text(out: &mut dyn Write, rows: &[StatusRow]) -> std::io::Result<()> {
+    const HEADER: [&str; 5] = ["CAMPAIGN", "STATUS", "SERVING", "TPS", "LATEST UPDATE"];
+    // An error message is as long as it is; it does not widen the column for everyone else.
+    const MAX_WIDTH: usize = 40;
+    let mut widths = HEADER.map(str::len);
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row.cells()) {
+            *width = (*width).max(cell.chars().count().min(MAX_WIDTH));
+        }
+    }
+    let line = |cells: [&str; 5]| {
+        let padded: Vec<String> =
+            cells.iter().zip(widths).map(|(cell, width)| format!("{cell:width$}")).collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    writeln!(out, "{}", line(HEADER))?;
+    for row in rows {
+        writeln!(out, "{}", line(row.cells()))?;
+    }
+    Ok(())
+}
+
+fn row_json(campaign: &LoadedCampaign, result: &Result<Option<LiveCampaign>, LiveError>) -> Value {
+    let mut row = json!({
+        "name": campaign.spec.name,
+        "arn": campaign.campaign_arn,
+        "file": campaign.file.display().to_string(),
+        "exists": matches!(result, Ok(Some(_))),
+        "status": null,
+        "solutionVersionArn": null,
+        "minProvisionedTPS": null,
+        "failureReason": null,
+        "latestUpdate": null,
+        "error": null,
+    });
+    match result {
+        Ok(Some(live)) => {
+            row["status"] = json!(live.status.as_str());
+            row["solutionVersionArn"] = json!(live.solution_version_arn);
+            row["minProvisionedTPS"] = json!(live.min_provisioned_tps);
+            row["failureReason"] = json!(live.failure_reason);
+            if let Some(update) = &live.latest_update {
+                row["latestUpdate"] = json!({
+                    "status": update.status.as_str(),
+                    "failureReason": update.failure_reason,
+                    "solutionVersionArn": update.solution_version_arn,
+                    "minProvisionedTPS": update.min_provisioned_tps,
+                });
+            }
+        }
+        Ok(None) => {}
+        Err(error) => row["error"] = json!(error.to_string()),
+    }
+    row
+}

@@ -1,0 +1,104 @@
+//! `--local`: pz-emulator in-process, its state in `.pz-apply/` in the working directory, seeded so that
+//! the solutions the campaign files name exist. For trying pz-apply and for demos, with no AWS account.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use pz_emulator::seed::SeedSolution;
+use pz_emulator::{Emulator, EmulatorConfig, RunningEmulator, Seed, StartError, Timing};
+
+use crate::arn::SolutionVersionArn;
+use crate::validate::LoadedCampaign;
+
+/// The folder, under the working directory, that holds the local emulator's state.
+pub const LOCAL_DIR: &str = ".pz-apply";
+const STATE_FILE: &str = "emulator-state.json";
+
+/// The version id given to a solution that the files only reach through `$LATEST`.
+pub const LOCAL_VERSION_ID: &str = "local0001";
+
+/// How long a create or update takes on the local emulator: long enough to watch, short enough to wait for.
+pub const LOCAL_TRANSITION_SECONDS: f64 = 3.0;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    #[error("cannot create {}: {source}", path.display())]
+    Folder { path: PathBuf, source: std::io::Error },
+    #[error("the local emulator's seed is invalid: {0}")]
+    Seed(String),
+    #[error("cannot start the local emulator: {0}")]
+    Start(#[from] StartError),
+}
+
+/// The solutions and versions the campaigns refer to: every pinned version, and one version for a solution
+/// only followed through `$LATEST`, so that it has something to serve.
+pub fn seed_for(campaigns: &[LoadedCampaign]) -> Seed {
+    let mut versions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for campaign in campaigns {
+        let Ok(arn) = SolutionVersionArn::parse(&campaign.spec.solution_version_arn) else { continue };
+        let entry = versions.entry(arn.solution_arn()).or_default();
+        if !arn.is_latest() {
+            entry.insert(arn.version.clone());
+        }
+    }
+    let solutions = versions
+        .into_iter()
+        .map(|(solution_arn, ids)| {
+            let versions =
+                if ids.is_empty() { vec![LOCAL_VERSION_ID.to_string()] } else { ids.into_iter().collect() };
+            SeedSolution { solution_arn, versions }
+        })
+        .collect();
+    Seed { solutions, campaigns: Vec::new() }
+}
+
+/// Starts the emulator on a free loopback port, with the state kept in `<workdir>/.pz-apply/`.
+pub async fn start(workdir: &Path, campaigns: &[LoadedCampaign]) -> Result<RunningEmulator, LocalError> {
+    let folder = workdir.join(LOCAL_DIR);
+    std::fs::create_dir_all(&folder).map_err(|source| LocalError::Folder { path: folder.clone(), source })?;
+    let seed = seed_for(campaigns)
+        .to_state(pz_emulator::state::now())
+        .map_err(|e| LocalError::Seed(e.to_string()))?;
+    let emulator = Emulator::new(EmulatorConfig {
+        timing: Timing { transition_seconds: LOCAL_TRANSITION_SECONDS },
+        seed: seed.clone(),
+        state_file: Some(folder.join(STATE_FILE)),
+    })?;
+    // Files added since the state file was written may name new solutions.
+    emulator.add_missing_solutions(&seed);
+    Ok(emulator.start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::check_source;
+
+    #[test]
+    fn seeds_every_pinned_version_and_one_for_latest_only_solutions() {
+        let (campaigns, diagnostics) = check_source(
+            Path::new("c.yaml"),
+            "name: a\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/s/v1\n---\n\
+             name: b\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/s/$LATEST\n\
+             campaignConfig:\n  syncWithLatestSolutionVersion: true\n---\n\
+             name: c\nsolutionVersionArn: arn:aws:personalize:eu-west-1:111122223333:solution/t/$LATEST\n\
+             campaignConfig:\n  syncWithLatestSolutionVersion: true\n",
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let seed = seed_for(&campaigns);
+        assert_eq!(
+            seed.solutions,
+            vec![
+                SeedSolution {
+                    solution_arn: "arn:aws:personalize:eu-west-1:111122223333:solution/t".into(),
+                    versions: vec![LOCAL_VERSION_ID.into()]
+                },
+                SeedSolution {
+                    solution_arn: "arn:aws:personalize:us-east-1:111122223333:solution/s".into(),
+                    versions: vec!["v1".into()]
+                },
+            ]
+        );
+    }
+}

@@ -1,0 +1,192 @@
+//! `pz-apply status` and the connection flags through the real binary: against an emulator given by
+//! `--endpoint-url` or `AWS_ENDPOINT_URL_PERSONALIZE`, and with `--local`.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use assert_cmd::Command;
+use assert_cmd::cargo::cargo_bin_cmd;
+use pz_emulator::{Emulator, EmulatorConfig, RunningEmulator, Seed, Timing};
+
+const CAMPAIGN: &str =
+    "name: home\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v1\n";
+const OTHER: &str = "name: away\nsolutionVersionArn: arn:aws:personalize:eu-west-1:111122223333:solution/away/$LATEST\n\
+                     campaignConfig:\n  syncWithLatestSolutionVersion: true\n";
+
+/// The binary with an environment that cannot reach real AWS: no credentials, no profiles, no instance
+/// metadata.
+fn pz_apply(dir: &Path) -> Command {
+    let mut command = cargo_bin_cmd!("pz-apply");
+    command
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("GITHUB_ACTIONS");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("AWS_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+fn with_credentials(mut command: Command) -> Command {
+    command
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
+        .env("AWS_REGION", "us-east-1");
+    command
+}
+
+async fn emulator() -> RunningEmulator {
+    let seed: Seed = serde_json::from_value(serde_json::json!({
+        "solutions": [{ "solutionArn": "arn:aws:personalize:us-east-1:111122223333:solution/home-recs", "versions": ["v1"] }],
+        "campaigns": [{ "name": "home", "solutionVersionArn": "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v1", "minProvisionedTPS": 3 }]
+    }))
+    .unwrap();
+    let config = EmulatorConfig {
+        timing: Timing { transition_seconds: 3600.0 },
+        seed: seed.to_state(pz_emulator::state::now()).unwrap(),
+        state_file: None,
+    };
+    let loopback: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    Emulator::new(config).unwrap().start(loopback).await.unwrap()
+}
+
+fn files(dir: &Path) {
+    std::fs::create_dir_all(dir.join("campaigns")).unwrap();
+    std::fs::write(dir.join("campaigns/home.yaml"), CAMPAIGN).unwrap();
+    std::fs::write(dir.join("campaigns/away.yaml"), OTHER).unwrap();
+}
+
+/// Runs the binary off the async runtime, so the in-process emulator keeps answering.
+async fn output(mut command: Command) -> (i32, String, String) {
+    tokio::task::spawn_blocking(move || {
+        let output = command.output().unwrap();
+        (
+            output.status.code().unwrap(),
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_describes_each_campaign_through_the_endpoint() {
+    let running = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    files(dir.path());
+    let mut command = with_credentials(pz_apply(dir.path()));
+    command.args(["status", "--endpoint-url", &running.endpoint_url()]);
+    let (code, stdout, stderr) = output(command).await;
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("CAMPAIGN  STATUS"), "{stdout}");
+    assert!(lines[1].starts_with("away      not found"), "{stdout}");
+    assert!(
+        lines[2].starts_with(
+            "home      ACTIVE     arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v1  3"
+        ),
+        "{stdout}"
+    );
+    let operations: Vec<String> =
+        running.emulator.requests().into_iter().map(|call| call.operation).collect();
+    assert_eq!(operations, ["DescribeCampaign", "DescribeCampaign"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_endpoint_can_come_from_the_environment_and_json_is_for_tools() {
+    let running = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    files(dir.path());
+    let mut command = with_credentials(pz_apply(dir.path()));
+    command.args(["status", "--format", "json"]).env("AWS_ENDPOINT_URL_PERSONALIZE", running.endpoint_url());
+    let (code, stdout, stderr) = output(command).await;
+    assert_eq!(code, 0, "{stderr}");
+    let rows: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(rows[0]["name"], "away");
+    assert_eq!(rows[0]["exists"], false);
+    assert_eq!(rows[1]["arn"], "arn:aws:personalize:us-east-1:111122223333:campaign/home");
+    assert_eq!(rows[1]["status"], "ACTIVE");
+    assert_eq!(rows[1]["minProvisionedTPS"], 3);
+    assert_eq!(rows[1]["latestUpdate"], serde_json::Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_files_are_reported_and_nothing_is_called() {
+    let running = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    files(dir.path());
+    std::fs::write(dir.path().join("campaigns/bad.yaml"), "name: -bad\n").unwrap();
+    let mut command = with_credentials(pz_apply(dir.path()));
+    command.args(["status", "--endpoint-url", &running.endpoint_url()]);
+    let (code, stdout, stderr) = output(command).await;
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("campaigns/bad.yaml:1:7: error:"), "{stderr}");
+    assert!(running.emulator.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_calls_are_reported_per_campaign_and_exit_1() {
+    let running = emulator().await;
+    running.emulator.add_fault(pz_emulator::FaultRule {
+        operation: "*".into(),
+        count: None,
+        fault: pz_emulator::FaultKind::Error {
+            code: "AccessDeniedException".into(),
+            message: "no".into(),
+            status: 400,
+        },
+    });
+    let dir = tempfile::tempdir().unwrap();
+    files(dir.path());
+    let mut command = with_credentials(pz_apply(dir.path()));
+    command.args(["status", "--endpoint-url", &running.endpoint_url(), "--max-attempts", "1"]);
+    let (code, stdout, stderr) = output(command).await;
+    assert_eq!(code, 1);
+    assert!(stdout.contains("error: AccessDeniedException: no (request id "), "{stdout}");
+    assert_eq!(stderr, "error: 2 of 2 campaigns could not be read from AWS\n");
+}
+
+#[test]
+fn missing_credentials_explain_how_to_fix_them() {
+    let dir = tempfile::tempdir().unwrap();
+    files(dir.path());
+    let output = pz_apply(dir.path()).arg("status").output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with("error: no AWS credentials found."), "{stderr}");
+    assert!(stderr.contains("--profile") && stderr.contains("--local"), "{stderr}");
+}
+
+#[test]
+fn local_runs_against_an_embedded_emulator_whose_state_is_kept_here() {
+    let dir = tempfile::tempdir().unwrap();
+    files(dir.path());
+    let output = pz_apply(dir.path()).args(["--local", "status"]).output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("away      not found"), "{stdout}");
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join(".pz-apply/emulator-state.json")).unwrap(),
+    )
+    .unwrap();
+    let versions: Vec<&String> = state["solutionVersions"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        versions,
+        [
+            "arn:aws:personalize:eu-west-1:111122223333:solution/away/local0001",
+            "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v1"
+        ]
+    );
+    // --local and a real endpoint do not mix.
+    let output = pz_apply(dir.path())
+        .args(["--local", "status", "--endpoint-url", "http://127.0.0.1:1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot be combined with --endpoint-url"));
+}
