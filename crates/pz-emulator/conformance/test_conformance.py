@@ -157,3 +157,43 @@ def test_throttling_fault_is_retried_by_botocore(emulator):
     with pytest.raises(ClientError) as limited:
         make_client(emulator).create_campaign(name="x", solutionVersionArn=V1)
     assert limited.value.response["Error"]["Code"] == "LimitExceededException"
+
+
+def test_requests_must_be_signed_and_well_formed(emulator):
+    import json
+    import urllib.error
+    import urllib.request
+
+    def post(headers, body=b"{}"):
+        request = urllib.request.Request(emulator + "/", data=body, method="POST", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    target = {"X-Amz-Target": "AmazonPersonalize.DescribeCampaign", "Content-Type": "application/x-amz-json-1.1"}
+    status, body = post(target, json.dumps({"campaignArn": HOME}).encode())
+    assert (status, body["__type"]) == (403, "MissingAuthenticationTokenException")
+    signed = dict(target, Authorization="AWS4-HMAC-SHA256 Credential=AKID/20261127/us-east-1/personalize/aws4_request")
+    status, body = post(signed, json.dumps({"campaignArn": HOME}).encode())
+    assert status == 200 and body["campaign"]["name"] == "home"
+    status, body = post(dict(signed, **{"X-Amz-Target": "AmazonPersonalize.CreateSolution"}))
+    assert body["__type"] == "UnknownOperationException"
+    status, body = post(signed, b"{not json")
+    assert (status, body["__type"]) == (400, "SerializationException")
+
+
+def test_control_api(emulator):
+    assert control(emulator, "health", method="GET") == {"ok": True}
+    client = make_client(emulator)
+    client.update_campaign(campaignArn=HOME, minProvisionedTPS=3)
+    state = control(emulator, "state", method="GET")
+    assert state["campaigns"][HOME]["latestCampaignUpdate"]["minProvisionedTPS"] == 3
+    control(emulator, "faults", {"operation": "UpdateCampaign", "kind": "delay", "millis": 10, "count": 1})
+    assert control(emulator, "faults", method="GET")[0]["kind"] == "delay"
+    control(emulator, "faults", method="DELETE")
+    assert control(emulator, "faults", method="GET") == []
+    control(emulator, "reset")
+    assert control(emulator, "requests", method="GET") == []
+    assert client.describe_campaign(campaignArn=HOME)["campaign"]["minProvisionedTPS"] == 2

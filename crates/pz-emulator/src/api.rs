@@ -835,3 +835,125 @@ pub fn is_mutating(operation: &str) -> bool {
 pub fn is_valid_name(name: &str) -> bool {
     NAME.is_match(name) && NAME_FULL.is_match(name) && name.len() <= 63
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed::{Seed, SeedSolution};
+
+    const V1: &str = "arn:aws:personalize:us-east-1:111122223333:solution/s/v1";
+    const CAMPAIGN: &str = "arn:aws:personalize:us-east-1:111122223333:campaign/c";
+    const SLOW: Timing = Timing { transition_seconds: 30.0 };
+
+    fn state() -> State {
+        Seed {
+            solutions: vec![SeedSolution {
+                solution_arn: "arn:aws:personalize:us-east-1:111122223333:solution/s".into(),
+                versions: vec!["v1".into()],
+            }],
+            campaigns: Vec::new(),
+        }
+        .to_state(1000.0)
+        .unwrap()
+    }
+
+    fn create(state: &mut State, input: Value) -> Result<Value, ApiError> {
+        call(state, SLOW, "CreateCampaign", &input, 1000.0)
+    }
+
+    #[test]
+    fn create_checks_config_and_tags_like_the_api() {
+        let mut state = state();
+        let error = create(
+            &mut state,
+            json!({
+                "name": "c", "solutionVersionArn": V1,
+                "campaignConfig": {
+                    "itemExplorationConfig": { "explorationWeight": "1.5", "bias": "1" },
+                    "rankingInfluence": { "RELEVANCE": 0.5, "FRESHNESS": 2.0 }
+                },
+                "tags": [{ "tagKey": "aws:team", "tagValue": "x" }, { "tagKey": "ok", "tagValue": "a#b" }]
+            }),
+        )
+        .unwrap_err();
+        assert_eq!(error.code, "InvalidInputException");
+        assert!(error.message.starts_with("6 validation errors detected: "), "{}", error.message);
+        for part in [
+            "Invalid value '1.5' for 'explorationWeight'",
+            "Unsupported key 'bias'",
+            "RELEVANCE",
+            "reserved prefix 'aws:'",
+            "Value 'a#b'",
+        ] {
+            assert!(error.message.contains(part), "{part}: {}", error.message);
+        }
+        let error =
+            create(&mut state, json!({ "name": "c", "solutionVersionArn": V1, "minProvisionedTPS": "2" }))
+                .unwrap_err();
+        assert_eq!(error.code, "SerializationException");
+    }
+
+    #[test]
+    fn unknown_solution_versions_are_not_found_and_latest_needs_sync() {
+        let mut state = state();
+        let error =
+            create(&mut state, json!({ "name": "c", "solutionVersionArn": format!("{V1}x") })).unwrap_err();
+        assert_eq!(error.code, "ResourceNotFoundException");
+        let latest = V1.replace("v1", "$LATEST");
+        let error = create(
+            &mut state,
+            json!({ "name": "c", "solutionVersionArn": V1, "campaignConfig": { "syncWithLatestSolutionVersion": true } }),
+        )
+        .unwrap_err();
+        assert!(error.message.contains("must use $LATEST"), "{}", error.message);
+        create(
+            &mut state,
+            json!({ "name": "c", "solutionVersionArn": latest, "campaignConfig": { "syncWithLatestSolutionVersion": true } }),
+        )
+        .unwrap();
+        assert_eq!(state.campaigns[CAMPAIGN].solution_version_arn, V1);
+    }
+
+    #[test]
+    fn nothing_can_be_updated_or_deleted_while_a_create_runs() {
+        let mut state = state();
+        create(&mut state, json!({ "name": "c", "solutionVersionArn": V1 })).unwrap();
+        let update = call(
+            &mut state,
+            SLOW,
+            "UpdateCampaign",
+            &json!({ "campaignArn": CAMPAIGN, "minProvisionedTPS": 2 }),
+            1001.0,
+        );
+        assert_eq!(update.unwrap_err().code, "ResourceInUseException");
+        let delete = call(&mut state, SLOW, "DeleteCampaign", &json!({ "campaignArn": CAMPAIGN }), 1001.0);
+        assert_eq!(delete.unwrap_err().code, "ResourceInUseException");
+        let described =
+            call(&mut state, SLOW, "DescribeCampaign", &json!({ "campaignArn": CAMPAIGN }), 1015.0).unwrap();
+        assert_eq!(described["campaign"]["status"], "CREATE IN_PROGRESS");
+        let described =
+            call(&mut state, SLOW, "DescribeCampaign", &json!({ "campaignArn": CAMPAIGN }), 1030.0).unwrap();
+        assert_eq!(described["campaign"]["status"], "ACTIVE");
+        call(
+            &mut state,
+            SLOW,
+            "UpdateCampaign",
+            &json!({ "campaignArn": CAMPAIGN, "minProvisionedTPS": 2 }),
+            1031.0,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn missing_required_members_are_named() {
+        let mut state = state();
+        let error = call(&mut state, SLOW, "DescribeCampaign", &json!({}), 1000.0).unwrap_err();
+        assert_eq!(
+            error.message,
+            "1 validation error detected: Value null at 'campaignArn' failed to satisfy constraint: Member must not be null"
+        );
+        let error =
+            call(&mut state, SLOW, "ListCampaigns", &json!({ "maxResults": 101 }), 1000.0).unwrap_err();
+        assert!(error.message.contains("less than or equal to 100"));
+    }
+}

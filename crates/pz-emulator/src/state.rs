@@ -88,6 +88,7 @@ impl Job {
 #[serde(rename_all = "camelCase")]
 pub struct CampaignUpdate {
     pub solution_version_arn: String,
+    #[serde(rename = "minProvisionedTPS")]
     pub min_provisioned_tps: i32,
     pub campaign_config: Option<CampaignConfig>,
     pub status: String,
@@ -103,6 +104,7 @@ pub struct Campaign {
     pub name: String,
     pub campaign_arn: String,
     pub solution_version_arn: String,
+    #[serde(rename = "minProvisionedTPS")]
     pub min_provisioned_tps: i32,
     pub campaign_config: Option<CampaignConfig>,
     pub status: String,
