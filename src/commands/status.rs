@@ -102,12 +102,14 @@ impl StatusRow {
 
 fn write_text(out: &mut dyn Write, rows: &[StatusRow]) -> std::io::Result<()> {
     const HEADER: [&str; 5] = ["CAMPAIGN", "STATUS", "SERVING", "TPS", "LATEST UPDATE"];
-    // An error message is as long as it is; it does not widen the column for everyone else.
-    const MAX_WIDTH: usize = 40;
+    // An error message in the status column is as long as it is; it does not widen the column for every
+    // other row.
+    const MAX_STATUS_WIDTH: usize = 24;
     let mut widths = HEADER.map(str::len);
     for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row.cells()) {
-            *width = (*width).max(cell.chars().count().min(MAX_WIDTH));
+        for (column, (width, cell)) in widths.iter_mut().zip(row.cells()).enumerate() {
+            let length = cell.chars().count();
+            *width = (*width).max(if column == 1 { length.min(MAX_STATUS_WIDTH) } else { length });
         }
     }
     let line = |cells: [&str; 5]| {
