@@ -1,12 +1,13 @@
 //! `pz-apply status` and the connection flags through the real binary: against an emulator given by
 //! `--endpoint-url` or `AWS_ENDPOINT_URL_PERSONALIZE`, and with `--local`.
 
-use std::net::SocketAddr;
+mod support;
+
 use std::path::Path;
 
 use assert_cmd::Command;
 use assert_cmd::cargo::cargo_bin_cmd;
-use pz_emulator::{Emulator, EmulatorConfig, RunningEmulator, Seed, Timing};
+use pz_emulator::RunningEmulator;
 
 const CAMPAIGN: &str =
     "name: home\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v1\n";
@@ -39,18 +40,15 @@ fn with_credentials(mut command: Command) -> Command {
 }
 
 async fn emulator() -> RunningEmulator {
-    let seed: Seed = serde_json::from_value(serde_json::json!({
+    support::start_emulator(serde_json::json!({
         "solutions": [{ "solutionArn": "arn:aws:personalize:us-east-1:111122223333:solution/home-recs", "versions": ["v1"] }],
-        "campaigns": [{ "name": "home", "solutionVersionArn": "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v1", "minProvisionedTPS": 3 }]
+        "campaigns": [{
+            "name": "home",
+            "solutionVersionArn": "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v1",
+            "minProvisionedTPS": 3
+        }]
     }))
-    .unwrap();
-    let config = EmulatorConfig {
-        timing: Timing { transition_seconds: 3600.0 },
-        seed: seed.to_state(pz_emulator::state::now()).unwrap(),
-        state_file: None,
-    };
-    let loopback: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    Emulator::new(config).unwrap().start(loopback).await.unwrap()
+    .await
 }
 
 fn files(dir: &Path) {

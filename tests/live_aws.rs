@@ -1,14 +1,15 @@
 //! The live module through the real AWS SDK, over HTTP, against pz-emulator on loopback.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use pz_apply::live::aws::{AwsPersonalize, ClientOptions};
 use pz_apply::live::{
     CampaignStatus, CreateCampaignRequest, LiveError, PersonalizeApi, ServingConfig, UpdateCampaignRequest,
 };
-use pz_emulator::{Emulator, EmulatorConfig, FaultKind, FaultRule, RunningEmulator, Seed, Timing};
+use pz_emulator::{FaultKind, FaultRule, RunningEmulator};
 
 const V1: &str = "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v1";
 const V2: &str = "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v2";
@@ -16,7 +17,7 @@ const SOLUTION: &str = "arn:aws:personalize:us-east-1:111122223333:solution/home
 const HOME: &str = "arn:aws:personalize:us-east-1:111122223333:campaign/home";
 
 async fn emulator() -> RunningEmulator {
-    let seed: Seed = serde_json::from_value(serde_json::json!({
+    support::start_emulator(serde_json::json!({
         "solutions": [{ "solutionArn": SOLUTION, "versions": ["v1", "v2"] }],
         "campaigns": [{
             "name": "home",
@@ -29,14 +30,7 @@ async fn emulator() -> RunningEmulator {
             "tags": { "team": "discovery" }
         }]
     }))
-    .unwrap();
-    let config = EmulatorConfig {
-        timing: Timing { transition_seconds: 3600.0 },
-        seed: seed.to_state(pz_emulator::state::now()).unwrap(),
-        state_file: None,
-    };
-    let loopback: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    Emulator::new(config).unwrap().start(loopback).await.unwrap()
+    .await
 }
 
 fn options(attempts: u32) -> ClientOptions {

@@ -201,12 +201,7 @@ impl PersonalizeApi for AwsPersonalize {
     }
 
     async fn create_campaign(&self, request: &CreateCampaignRequest) -> Result<String, LiveError> {
-        let tags = request
-            .tags
-            .iter()
-            .map(|(key, value)| Tag::builder().tag_key(key).tag_value(value).build())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| LiveError::InvalidInput { message: error.to_string() })?;
+        let tags = sdk_tags(&request.tags)?;
         let output = self
             .client_for(&request.solution_version_arn)?
             .create_campaign()
@@ -235,11 +230,7 @@ impl PersonalizeApi for AwsPersonalize {
     }
 
     async fn tag_resource(&self, arn: &str, tags: &BTreeMap<String, String>) -> Result<(), LiveError> {
-        let tags = tags
-            .iter()
-            .map(|(key, value)| Tag::builder().tag_key(key).tag_value(value).build())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| LiveError::InvalidInput { message: error.to_string() })?;
+        let tags = sdk_tags(tags)?;
         self.client_for(arn)?
             .tag_resource()
             .resource_arn(arn)
@@ -260,6 +251,13 @@ impl PersonalizeApi for AwsPersonalize {
             .map_err(classify)?;
         Ok(())
     }
+}
+
+fn sdk_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, LiveError> {
+    tags.iter()
+        .map(|(key, value)| Tag::builder().tag_key(key).tag_value(value).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| LiveError::InvalidInput { message: error.to_string() })
 }
 
 fn live_config(config: &CampaignConfig) -> ServingConfig {

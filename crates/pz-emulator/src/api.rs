@@ -594,12 +594,7 @@ fn describe_campaign(state: &mut State, input: &Map<String, Value>) -> Result<Va
         "creationDateTime": campaign.creation_date_time,
         "lastUpdatedDateTime": campaign.last_updated_date_time,
     });
-    if let Some(config) = &campaign.campaign_config {
-        body["campaignConfig"] = json!(config);
-    }
-    if let Some(reason) = &campaign.failure_reason {
-        body["failureReason"] = json!(reason);
-    }
+    add_present(&mut body, campaign.campaign_config.as_ref(), campaign.failure_reason.as_ref());
     if let Some(update) = &campaign.latest_campaign_update {
         let mut summary = json!({
             "solutionVersionArn": update.solution_version_arn,
@@ -608,15 +603,20 @@ fn describe_campaign(state: &mut State, input: &Map<String, Value>) -> Result<Va
             "creationDateTime": update.creation_date_time,
             "lastUpdatedDateTime": update.last_updated_date_time,
         });
-        if let Some(config) = &update.campaign_config {
-            summary["campaignConfig"] = json!(config);
-        }
-        if let Some(reason) = &update.failure_reason {
-            summary["failureReason"] = json!(reason);
-        }
+        add_present(&mut summary, update.campaign_config.as_ref(), update.failure_reason.as_ref());
         body["latestCampaignUpdate"] = summary;
     }
     Ok(json!({ "campaign": body }))
+}
+
+/// The optional members of a campaign or an update summary, present on the wire only when set.
+fn add_present(body: &mut Value, config: Option<&CampaignConfig>, failure_reason: Option<&String>) {
+    if let Some(config) = config {
+        body["campaignConfig"] = json!(config);
+    }
+    if let Some(reason) = failure_reason {
+        body["failureReason"] = json!(reason);
+    }
 }
 
 /// One page of `items` from the offset in the request's `nextToken`, and the token of the next page.
