@@ -24,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Check campaign files offline (no AWS call) and report every problem as file:line:col.
     Validate(ValidateArgs),
+    /// Compare each campaign in the files with AWS and show what apply would change (read-only).
+    Plan(PlanArgs),
     /// Show what each campaign in the files looks like in AWS now (read-only).
     Status(StatusArgs),
     /// Print the JSON Schema for campaign files.
@@ -96,6 +98,51 @@ pub struct ValidateArgs {
     /// How to print problems: `text` for people, `json` for tools (an array on stdout).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// Campaign files, or directories searched recursively for *.yaml and *.yml.
+    #[arg(value_name = "PATH", default_value = DEFAULT_PATH)]
+    pub paths: Vec<PathBuf>,
+
+    /// `text` for terminals, `markdown` for a pull-request comment, `json` for tools.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+
+    /// Campaigns read from AWS at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: u32,
+
+    /// Colour in text output: `auto` only on a terminal and without NO_COLOR.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// List unchanged campaigns too (text), not only count them.
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// Also save the plan, with a fingerprint of the live state of each campaign, as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Exit 2 when any campaign's action is not `no-op` (0 when nothing would change, 1 on error).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, clap::Args)]

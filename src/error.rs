@@ -20,6 +20,8 @@ pub enum Error {
     CallsFailed { failed: usize, total: usize },
     #[error("{0}")]
     Usage(String),
+    #[error("cannot write {}: {source}", path.display())]
+    WriteFile { path: std::path::PathBuf, source: std::io::Error },
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
     #[error("cannot write output: {0}")]

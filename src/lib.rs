@@ -11,6 +11,8 @@ pub mod error;
 pub mod live;
 pub mod load;
 pub mod local;
+pub mod plan;
+pub mod render;
 pub mod report;
 pub mod spec;
 pub mod validate;

@@ -1,5 +1,6 @@
 //! One module per subcommand; each writes its product to the writer it is given.
 
+pub mod plan;
 pub mod status;
 pub mod validate;
 
@@ -18,6 +19,27 @@ use crate::validate::LoadedCampaign;
 pub struct Environment {
     /// `GITHUB_ACTIONS=true`: also print workflow annotations.
     pub github_actions: bool,
+    /// Standard output is a terminal.
+    pub stdout_is_terminal: bool,
+    /// `NO_COLOR` is set to something.
+    pub no_color: bool,
+}
+
+/// How a command that succeeded ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    /// `plan --detailed-exitcode` found something to do.
+    ChangesPending,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Success => 0,
+            Outcome::ChangesPending => 2,
+        }
+    }
 }
 
 pub fn run(
@@ -25,13 +47,18 @@ pub fn run(
     environment: &Environment,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> Result<(), Error> {
+) -> Result<Outcome, Error> {
     match cli.command {
-        Command::Validate(args) => validate::run(&args, environment, stdout, stderr),
-        Command::Status(args) => status::run(&args, &cli.connection, stdout, stderr),
+        Command::Validate(args) => {
+            validate::run(&args, environment, stdout, stderr).map(|()| Outcome::Success)
+        }
+        Command::Plan(args) => plan::run(&args, &cli.connection, environment, stdout, stderr),
+        Command::Status(args) => {
+            status::run(&args, &cli.connection, stdout, stderr).map(|()| Outcome::Success)
+        }
         Command::Schema => {
             stdout.write_all(crate::spec::campaign_schema_json().as_bytes())?;
-            Ok(())
+            Ok(Outcome::Success)
         }
     }
 }

@@ -1,0 +1,103 @@
+//! The machine-readable plan: a stable, versioned document. Its shape is documented in the README; change
+//! it only with a new `format_version`.
+
+use serde_json::{Value, json};
+
+use crate::live::{CreateCampaignRequest, ServingConfig, UpdateCampaignRequest};
+use crate::plan::{CampaignPlan, CampaignRequest, Plan};
+
+pub const FORMAT_VERSION: &str = "1";
+
+/// The plan as JSON. `with_fingerprints` adds, per campaign, the fingerprint of the live state it was
+/// computed from (for `plan --out`).
+pub fn plan_document(plan: &Plan, with_fingerprints: bool) -> Value {
+    let summary = plan.summary();
+    json!({
+        "format_version": FORMAT_VERSION,
+        "has_changes": plan.has_changes(),
+        "summary": {
+            "create": summary.create,
+            "update": summary.update,
+            "no-op": summary.no_op,
+            "wait": summary.wait,
+            "blocked": summary.blocked,
+        },
+        "campaigns": plan.campaigns.iter().map(|campaign| campaign_document(campaign, with_fingerprints)).collect::<Vec<_>>(),
+    })
+}
+
+fn campaign_document(campaign: &CampaignPlan, with_fingerprint: bool) -> Value {
+    let mut document = json!({
+        "name": campaign.name,
+        "arn": campaign.arn,
+        "file": campaign.file.display().to_string(),
+        "action": campaign.action.as_str(),
+        "changes": campaign.changes.iter().map(|change| json!({
+            "path": change.path,
+            "before": change.before,
+            "after": change.after,
+        })).collect::<Vec<_>>(),
+        "request": campaign.request.as_ref().map(request_document),
+        "tags": { "set": campaign.tags.set, "remove": campaign.tags.remove },
+        "notes": campaign.notes,
+        "in_flight": campaign.in_flight.as_ref().map(|status| status.as_str()),
+        "blocked_reason": campaign.blocked_reason,
+    });
+    if with_fingerprint {
+        document["fingerprint"] = json!(campaign.fingerprint);
+    }
+    document
+}
+
+/// The request exactly as the AWS API names its members.
+pub fn request_document(request: &CampaignRequest) -> Value {
+    match request {
+        CampaignRequest::Create(create) => create_document(create),
+        CampaignRequest::Update(update) => update_document(update),
+    }
+}
+
+fn create_document(request: &CreateCampaignRequest) -> Value {
+    let mut document = json!({ "name": request.name, "solutionVersionArn": request.solution_version_arn });
+    if let Some(tps) = request.min_provisioned_tps {
+        document["minProvisionedTPS"] = json!(tps);
+    }
+    if let Some(config) = &request.config {
+        document["campaignConfig"] = config_document(config);
+    }
+    if !request.tags.is_empty() {
+        document["tags"] = request
+            .tags
+            .iter()
+            .map(|(key, value)| json!({ "tagKey": key, "tagValue": value }))
+            .collect::<Vec<_>>()
+            .into();
+    }
+    document
+}
+
+fn update_document(request: &UpdateCampaignRequest) -> Value {
+    json!({
+        "campaignArn": request.campaign_arn,
+        "solutionVersionArn": request.solution_version_arn,
+        "minProvisionedTPS": request.min_provisioned_tps,
+        "campaignConfig": config_document(&request.config),
+    })
+}
+
+fn config_document(config: &ServingConfig) -> Value {
+    let mut document = serde_json::Map::new();
+    if let Some(exploration) = &config.item_exploration_config {
+        document.insert("itemExplorationConfig".into(), json!(exploration));
+    }
+    if let Some(metadata) = config.enable_metadata_with_recommendations {
+        document.insert("enableMetadataWithRecommendations".into(), json!(metadata));
+    }
+    if let Some(sync) = config.sync_with_latest_solution_version {
+        document.insert("syncWithLatestSolutionVersion".into(), json!(sync));
+    }
+    if let Some(ranking) = &config.ranking_influence {
+        document.insert("rankingInfluence".into(), json!(ranking));
+    }
+    Value::Object(document)
+}

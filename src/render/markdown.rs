@@ -1,0 +1,136 @@
+//! The plan as a pull-request comment: a summary, a table of changed campaigns and a collapsed unified
+//! diff for each, never longer than GitHub accepts.
+
+use similar::TextDiff;
+
+use super::document_lines;
+use crate::plan::{Action, CampaignPlan, Plan};
+use crate::render::text::summary_line;
+
+/// GitHub refuses comments over 65,536 characters; stay clear of it.
+pub const MAX_COMMENT_CHARS: usize = 65_000;
+
+/// Text from files or from AWS, made inert in Markdown and HTML: it cannot close a table cell, open a
+/// tag, start code or mention anyone.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' => out.push_str("&#124;"),
+            '`' => out.push_str("&#96;"),
+            '@' => out.push_str("&#64;"),
+            '*' | '_' | '[' | ']' | '\\' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn render(plan: &Plan) -> String {
+    render_with_budget(plan, MAX_COMMENT_CHARS)
+}
+
+/// Whole campaigns are left out from the end when the comment would pass `budget` characters.
+pub fn render_with_budget(plan: &Plan, budget: usize) -> String {
+    let changed: Vec<&CampaignPlan> = plan.campaigns.iter().filter(|c| c.action != Action::NoOp).collect();
+    let mut head = format!("### pz-apply plan\n\n{}\n", escape(&summary_line(plan)));
+    if changed.is_empty() {
+        return head;
+    }
+    head.push_str("\n| Campaign | Action | Changes | File |\n|---|---|---|---|\n");
+    let trailer_room = 200;
+    let mut used = head.chars().count() + trailer_room;
+    let mut rows = String::new();
+    let mut blocks = String::new();
+    let mut included = 0;
+    for campaign in &changed {
+        let row = table_row(campaign);
+        let block = details_block(campaign);
+        let cost = row.chars().count() + block.chars().count();
+        if used + cost > budget {
+            break;
+        }
+        used += cost;
+        rows.push_str(&row);
+        blocks.push_str(&block);
+        included += 1;
+    }
+    let mut out = head;
+    out.push_str(&rows);
+    out.push('\n');
+    out.push_str(&blocks);
+    let left_out = changed.len() - included;
+    if left_out > 0 {
+        out.push_str(&format!(
+            "\n_{left_out} more {} with changes left out to keep this comment under GitHub's size limit; run \
+             `pz-apply plan` to see them all._\n",
+            if left_out == 1 { "campaign" } else { "campaigns" }
+        ));
+    }
+    out
+}
+
+fn table_row(campaign: &CampaignPlan) -> String {
+    let changes = if let Some(reason) = &campaign.blocked_reason {
+        escape(reason)
+    } else if campaign.changes.is_empty() {
+        "—".to_string()
+    } else {
+        campaign.changes.iter().map(|change| escape(&change.path)).collect::<Vec<_>>().join(", ")
+    };
+    format!(
+        "| `{}` | {} | {} | {} |\n",
+        campaign.name,
+        campaign.action.as_str(),
+        changes,
+        escape(&campaign.file.display().to_string())
+    )
+}
+
+fn details_block(campaign: &CampaignPlan) -> String {
+    let count = campaign.changes.len();
+    let mut block = format!(
+        "<details><summary><code>{}</code>: {} ({} {})</summary>\n\n",
+        campaign.name,
+        campaign.action.as_str(),
+        count,
+        if count == 1 { "change" } else { "changes" }
+    );
+    let before = campaign.live_document.as_ref().map(document_lines).unwrap_or_default();
+    let after = document_lines(&campaign.desired_document);
+    let diff = TextDiff::from_lines(&before, &after)
+        .unified_diff()
+        .context_radius(3)
+        .header(if campaign.live_document.is_some() { "live" } else { "/dev/null" }, "desired")
+        .to_string();
+    if !diff.trim().is_empty() {
+        let fence = "`".repeat(longest_backtick_run(&diff).max(2) + 1);
+        block.push_str(&format!("{fence}diff\n{diff}"));
+        if !diff.ends_with('\n') {
+            block.push('\n');
+        }
+        block.push_str(&format!("{fence}\n\n"));
+    }
+    if campaign.request.is_none() && !campaign.tags.is_empty() {
+        block.push_str("Only tags change: no UpdateCampaign is sent.\n\n");
+    }
+    for note in &campaign.notes {
+        block.push_str(&format!("- {}\n", escape(note)));
+    }
+    if let Some(reason) = &campaign.blocked_reason {
+        block.push_str(&format!("- **blocked**: {}\n", escape(reason)));
+    }
+    block.push_str("\n</details>\n\n");
+    block
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}

@@ -1,0 +1,95 @@
+//! The plan for a terminal: one block per campaign that changes, Terraform-style, and a closing count.
+
+use std::io::{self, Write};
+
+use super::show;
+use crate::plan::{Action, CampaignPlan, Plan};
+
+/// What the text shows beyond the changes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    pub color: bool,
+    /// List unchanged campaigns too, not only count them.
+    pub verbose: bool,
+}
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    }
+}
+
+fn marker(action: Action) -> (&'static str, &'static str, &'static str) {
+    match action {
+        Action::Create => ("+", "32", "create"),
+        Action::Update => ("~", "33", "update"),
+        Action::Wait => (">", "36", "wait"),
+        Action::Blocked => ("!", "31", "blocked"),
+        Action::NoOp => ("=", "2", "no-op"),
+    }
+}
+
+pub fn write_plan(out: &mut dyn Write, plan: &Plan, options: TextOptions) -> io::Result<()> {
+    let style = Style { color: options.color };
+    for campaign in &plan.campaigns {
+        if campaign.action == Action::NoOp && !options.verbose {
+            continue;
+        }
+        write_campaign(out, campaign, &style)?;
+    }
+    writeln!(out, "{}", summary_line(plan))
+}
+
+fn write_campaign(out: &mut dyn Write, campaign: &CampaignPlan, style: &Style) -> io::Result<()> {
+    let (symbol, color, label) = marker(campaign.action);
+    writeln!(
+        out,
+        "{} {} ({label})  {}:{}",
+        style.paint(color, symbol),
+        style.paint("1", &campaign.name),
+        campaign.file.display(),
+        campaign.position.line
+    )?;
+    if let Some(reason) = &campaign.blocked_reason {
+        writeln!(out, "    {}", style.paint("31", reason))?;
+    }
+    for change in &campaign.changes {
+        writeln!(
+            out,
+            "    {}: {} -> {}",
+            change.path,
+            style.paint("31", &show(change.before.as_ref())),
+            style.paint("32", &show(change.after.as_ref()))
+        )?;
+    }
+    for note in &campaign.notes {
+        writeln!(out, "    {}", style.paint("2", &format!("note: {note}")))?;
+    }
+    writeln!(out)
+}
+
+/// "2 to create, 1 to update, 14 unchanged", with waits and blocks named only when there are some.
+pub fn summary_line(plan: &Plan) -> String {
+    let summary = plan.summary();
+    if !plan.has_changes() {
+        return format!(
+            "No changes: {} {} match {} files.",
+            summary.no_op,
+            if summary.no_op == 1 { "campaign" } else { "campaigns" },
+            if summary.no_op == 1 { "its" } else { "their" }
+        );
+    }
+    let mut parts = vec![format!("{} to create", summary.create), format!("{} to update", summary.update)];
+    if summary.wait > 0 {
+        parts.push(format!("{} to wait for", summary.wait));
+    }
+    if summary.blocked > 0 {
+        parts.push(format!("{} blocked", summary.blocked));
+    }
+    parts.push(format!("{} unchanged", summary.no_op));
+    format!("Plan: {}.", parts.join(", "))
+}
