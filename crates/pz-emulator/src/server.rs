@@ -224,6 +224,29 @@ impl Emulator {
         self.persist();
     }
 
+    /// Sets the raw status string of a campaign, or of its latest update, and freezes it there (no work in
+    /// flight moves it on): for testing clients against statuses AWS may add, such as `UPDATE IN_PROGRESS`.
+    pub fn set_status(&self, campaign_arn: &str, status: &str, latest_update: bool) -> Result<(), String> {
+        {
+            let mut state = lock(&self.inner.state);
+            let campaign =
+                state.campaigns.get_mut(campaign_arn).ok_or_else(|| format!("no campaign {campaign_arn}"))?;
+            if latest_update {
+                let update = campaign
+                    .latest_campaign_update
+                    .as_mut()
+                    .ok_or_else(|| format!("campaign {campaign_arn} has no latest update"))?;
+                update.job = None;
+                update.status = status.to_string();
+            } else {
+                campaign.job = None;
+                campaign.status = status.to_string();
+            }
+        }
+        self.persist();
+        Ok(())
+    }
+
     /// Ends all in-flight creates, updates and deletes now.
     pub fn finish_in_flight(&self) {
         lock(&self.inner.state).finish_all(now());
@@ -426,6 +449,23 @@ impl Emulator {
                         json_response(StatusCode::OK, &json!({}))
                     }
                     _ => bad_request("expected {\"campaignArn\": \"...\", \"reason\": \"...\"}".to_string()),
+                }
+            }
+            (&Method::POST, "set-status") => {
+                let request = parsed().ok();
+                let field = |name: &str| request.as_ref().and_then(|r| r.get(name)).and_then(Value::as_str);
+                match (field("campaignArn"), field("status")) {
+                    (Some(campaign), Some(status)) => {
+                        match self.set_status(campaign, status, field("target") == Some("latestCampaignUpdate")) {
+                            Ok(()) => json_response(StatusCode::OK, &json!({})),
+                            Err(message) => bad_request(message),
+                        }
+                    }
+                    _ => bad_request(
+                        "expected {\"campaignArn\": \"...\", \"status\": \"...\", \"target\": \"campaign\" or \
+                         \"latestCampaignUpdate\"}"
+                            .to_string(),
+                    ),
                 }
             }
             (&Method::POST, "finish") => {

@@ -120,7 +120,10 @@ pub struct Campaign {
 impl Campaign {
     /// An update, create or delete is still running: UpdateCampaign must wait.
     pub fn is_busy(&self) -> bool {
-        self.job.is_some() || self.latest_campaign_update.as_ref().is_some_and(|update| update.job.is_some())
+        self.job.is_some()
+            || self.latest_campaign_update.as_ref().is_some_and(|update| {
+                update.job.is_some() || (update.status != ACTIVE && update.status != CREATE_FAILED)
+            })
     }
 }
 
