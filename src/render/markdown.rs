@@ -110,7 +110,7 @@ fn details_block(campaign: &CampaignPlan) -> String {
         .context_radius(3)
         .header(if campaign.live_document.is_some() { "live" } else { "/dev/null" }, "desired")
         .to_string();
-    if !diff.trim().is_empty() {
+    if !campaign.changes.is_empty() && !diff.trim().is_empty() {
         let fence = "`".repeat(longest_backtick_run(&diff).max(2) + 1);
         block.push_str(&format!("{fence}diff\n{diff}"));
         if !diff.ends_with('\n') {

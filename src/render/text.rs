@@ -76,12 +76,10 @@ fn write_campaign(out: &mut dyn Write, campaign: &CampaignPlan, style: &Style) -
 pub fn summary_line(plan: &Plan) -> String {
     let summary = plan.summary();
     if !plan.has_changes() {
-        return format!(
-            "No changes: {} {} match {} files.",
-            summary.no_op,
-            if summary.no_op == 1 { "campaign" } else { "campaigns" },
-            if summary.no_op == 1 { "its" } else { "their" }
-        );
+        return match summary.no_op {
+            1 => "No changes: 1 campaign matches its file.".to_string(),
+            count => format!("No changes: {count} campaigns match their files."),
+        };
     }
     let mut parts = vec![format!("{} to create", summary.create), format!("{} to update", summary.update)];
     if summary.wait > 0 {

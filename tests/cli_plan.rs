@@ -1,0 +1,185 @@
+//! `pz-apply plan` through the real binary: formats, exit codes, `--out`, colour, and that it never writes.
+
+mod support;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use assert_cmd::cargo::cargo_bin_cmd;
+use pz_emulator::RunningEmulator;
+use serde_json::{Value, json};
+
+const V1: &str = "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v1";
+
+fn seed() -> Value {
+    json!({
+        "solutions": [{ "solutionArn": "arn:aws:personalize:us-east-1:111122223333:solution/home-recs", "versions": ["v1"] }],
+        "campaigns": [{ "name": "home", "solutionVersionArn": V1, "minProvisionedTPS": 2 }]
+    })
+}
+
+fn pz_apply(dir: &Path, running: &RunningEmulator) -> Command {
+    let mut command = cargo_bin_cmd!("pz-apply");
+    command.current_dir(dir).env("HOME", dir).env_remove("GITHUB_ACTIONS").env_remove("NO_COLOR");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("AWS_") {
+            command.env_remove(key);
+        }
+    }
+    command
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
+        .env("AWS_ENDPOINT_URL_PERSONALIZE", running.endpoint_url());
+    command
+}
+
+async fn output(mut command: Command) -> (i32, String, String) {
+    tokio::task::spawn_blocking(move || {
+        let output = command.output().unwrap();
+        (
+            output.status.code().unwrap(),
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    })
+    .await
+    .unwrap()
+}
+
+fn write_files(dir: &Path, tps: u32) {
+    std::fs::create_dir_all(dir.join("campaigns")).unwrap();
+    std::fs::write(
+        dir.join("campaigns/home.yaml"),
+        format!("name: home\nsolutionVersionArn: {V1}\nminProvisionedTPS: {tps}\n"),
+    )
+    .unwrap();
+}
+
+fn writes(running: &RunningEmulator) -> usize {
+    running
+        .emulator
+        .requests()
+        .iter()
+        .filter(|call| !call.operation.starts_with("Describe") && !call.operation.starts_with("List"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn converged_files_plan_nothing_and_exit_0_even_with_detailed_exitcode() {
+    let running = support::start_emulator(seed()).await;
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), 2);
+    let mut command = pz_apply(dir.path(), &running);
+    command.args(["plan", "--detailed-exitcode"]);
+    let (code, stdout, stderr) = output(command).await;
+    assert_eq!((code, stdout.as_str()), (0, "No changes: 1 campaign matches its file.\n"), "{stderr}");
+    assert_eq!(writes(&running), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_exit_2_only_with_detailed_exitcode() {
+    let running = support::start_emulator(seed()).await;
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), 4);
+    let mut command = pz_apply(dir.path(), &running);
+    command.arg("plan");
+    let (code, stdout, _) = output(command).await;
+    assert_eq!(code, 0);
+    assert!(
+        stdout.starts_with("~ home (update)  campaigns/home.yaml:1\n    minProvisionedTPS: 2 -> 4\n"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("Plan: 0 to create, 1 to update, 0 unchanged.\n"), "{stdout}");
+    assert!(!stdout.contains('\x1b'), "no colour when stdout is not a terminal");
+
+    let mut command = pz_apply(dir.path(), &running);
+    command.args(["plan", "--detailed-exitcode", "--color", "always"]);
+    let (code, stdout, _) = output(command).await;
+    assert_eq!(code, 2);
+    assert!(stdout.contains("\x1b[33m~\x1b[0m"), "{stdout}");
+    assert_eq!(writes(&running), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_markdown_and_a_saved_plan() {
+    let running = support::start_emulator(seed()).await;
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), 4);
+    let mut command = pz_apply(dir.path(), &running);
+    command.args(["plan", "--format", "json", "--out", "saved.json"]);
+    let (code, stdout, stderr) = output(command).await;
+    assert_eq!(code, 0, "{stderr}");
+    let document: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(document["format_version"], "1");
+    assert_eq!(document["has_changes"], true);
+    assert_eq!(document["summary"], json!({ "create": 0, "update": 1, "no-op": 0, "wait": 0, "blocked": 0 }));
+    let campaign = &document["campaigns"][0];
+    assert_eq!(campaign["action"], "update");
+    assert_eq!(campaign["changes"], json!([{ "path": "minProvisionedTPS", "before": 2, "after": 4 }]));
+    assert_eq!(campaign["request"]["minProvisionedTPS"], 4);
+    assert_eq!(campaign["request"]["campaignConfig"]["enableMetadataWithRecommendations"], false);
+
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("saved.json")).unwrap()).unwrap();
+    assert_eq!(saved["campaigns"][0]["fingerprint"].as_str().map(str::len), Some(16));
+    assert_eq!(saved["campaigns"][0]["request"], campaign["request"]);
+
+    let mut command = pz_apply(dir.path(), &running);
+    command.args(["plan", "--format", "markdown"]);
+    let (code, stdout, _) = output(command).await;
+    assert_eq!(code, 0);
+    assert!(
+        stdout.starts_with("### pz-apply plan\n\nPlan: 0 to create, 1 to update, 0 unchanged.\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("-minProvisionedTPS: 2\n+minProvisionedTPS: 4\n"), "{stdout}");
+    assert_eq!(writes(&running), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_files_and_failed_calls_exit_1_without_a_plan() {
+    let running = support::start_emulator(seed()).await;
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), 0);
+    let mut command = pz_apply(dir.path(), &running);
+    command.args(["plan", "--detailed-exitcode"]);
+    let (code, stdout, stderr) = output(command).await;
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert!(stderr.contains("campaigns/home.yaml:3:20: error: `minProvisionedTPS` is 0"), "{stderr}");
+    assert!(running.emulator.requests().is_empty(), "nothing is sent for invalid files");
+
+    write_files(dir.path(), 2);
+    running.emulator.add_fault(pz_emulator::FaultRule {
+        operation: "*".into(),
+        count: None,
+        fault: pz_emulator::FaultKind::Throttling,
+    });
+    let mut command = pz_apply(dir.path(), &running);
+    command.args(["plan", "--max-attempts", "2"]);
+    let (code, stdout, stderr) = output(command).await;
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert!(
+        stderr.contains("error: campaign home: throttled by AWS (ThrottlingException) after all retries"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn local_plan_shows_the_example_campaigns_to_create() {
+    let dir = tempfile::tempdir().unwrap();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("campaigns");
+    std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
+    for entry in std::fs::read_dir(examples).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join("campaigns").join(path.file_name().unwrap())).unwrap();
+    }
+    let output = cargo_bin_cmd!("pz-apply")
+        .current_dir(dir.path())
+        .env_remove("NO_COLOR")
+        .args(["--local", "plan", "--detailed-exitcode"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.ends_with("Plan: 3 to create, 0 to update, 0 unchanged.\n"), "{stdout}");
+}
