@@ -197,3 +197,13 @@ def test_control_api(emulator):
     control(emulator, "reset")
     assert control(emulator, "requests", method="GET") == []
     assert client.describe_campaign(campaignArn=HOME)["campaign"]["minProvisionedTPS"] == 2
+
+
+def test_unknown_statuses_reach_the_client_as_they_are(emulator):
+    client = make_client(emulator)
+    client.update_campaign(campaignArn=HOME, minProvisionedTPS=3)
+    control(emulator, "set-status", {"campaignArn": HOME, "status": "UPDATE IN_PROGRESS", "target": "latestCampaignUpdate"})
+    campaign = client.describe_campaign(campaignArn=HOME)["campaign"]
+    assert campaign["latestCampaignUpdate"]["status"] == "UPDATE IN_PROGRESS"
+    with pytest.raises(client.exceptions.ResourceInUseException):
+        client.update_campaign(campaignArn=HOME, minProvisionedTPS=4)
