@@ -16,8 +16,23 @@ pub struct Cli {
     #[command(flatten)]
     pub connection: ConnectionArgs,
 
+    /// More detail: plan lists unchanged campaigns; logs (stderr) go from warnings to info (-v) or debug
+    /// (-vv). PZ_LOG (e.g. `PZ_LOG=debug`) sets the log filter directly.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Log lines on stderr as `text` or `json`.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -26,6 +41,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Compare each campaign in the files with AWS and show what apply would change (read-only).
     Plan(PlanArgs),
+    /// Make AWS match the files: the plan's minimal calls, then wait until each change is ACTIVE.
+    Apply(ApplyArgs),
     /// Show what each campaign in the files looks like in AWS now (read-only).
     Status(StatusArgs),
     /// Print the JSON Schema for campaign files.
@@ -118,10 +135,6 @@ pub struct PlanArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
-    /// List unchanged campaigns too (text), not only count them.
-    #[arg(short, long)]
-    pub verbose: bool,
-
     /// Also save the plan, with a fingerprint of the live state of each campaign, as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -129,6 +142,69 @@ pub struct PlanArgs {
     /// Exit 2 when any campaign's action is not `no-op` (0 when nothing would change, 1 on error).
     #[arg(long)]
     pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ApplyArgs {
+    /// Campaign files, or directories searched recursively for *.yaml and *.yml.
+    #[arg(value_name = "PATH", default_value = DEFAULT_PATH, conflicts_with = "plan")]
+    pub paths: Vec<PathBuf>,
+
+    /// Apply without asking for confirmation (required when stdin is not a terminal, as in CI).
+    #[arg(long)]
+    pub auto_approve: bool,
+
+    /// Apply a plan saved by `plan --out FILE`, verbatim, if AWS still looks as it did then (exit 3 if
+    /// not). No confirmation is asked: the saved plan was the review.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+
+    /// Campaigns talking to AWS at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: u32,
+
+    /// Time before the first status poll after a change; later polls come further apart, up to 60s.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub poll_interval: Duration,
+
+    /// The whole run stops waiting after this long (AWS carries on; run apply again to resume waiting).
+    #[arg(long, value_name = "DURATION", default_value = "60m", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// `text`: the plan, then progress (live lines on a terminal, a line per status change otherwise) and a
+    /// summary; `json`: one JSON object per line (NDJSON) for every event.
+    #[arg(long, value_enum, default_value_t = ApplyFormat::Text)]
+    pub format: ApplyFormat,
+
+    /// Colour in text output: `auto` only on a terminal and without NO_COLOR.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApplyFormat {
+    Text,
+    Json,
+}
+
+/// `90s`, `5m`, `2h`, `250ms`, or a number of seconds (`1.5`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 =
+        number.parse().map_err(|_| format!("`{text}` is not a duration such as 90s, 5m, 2h or 250ms"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        other => return Err(format!("unknown unit `{other}` in `{text}`: use ms, s, m or h")),
+    };
+    if !seconds.is_finite() || seconds <= 0.0 || seconds > 7.0 * 24.0 * 3600.0 {
+        return Err(format!("`{text}` must be more than 0 and at most a week"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -160,4 +236,22 @@ pub struct StatusArgs {
 pub enum OutputFormat {
     Text,
     Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("9999h").is_err());
+    }
 }

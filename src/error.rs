@@ -22,6 +22,14 @@ pub enum Error {
     Usage(String),
     #[error("cannot write {}: {source}", path.display())]
     WriteFile { path: std::path::PathBuf, source: std::io::Error },
+    #[error("{failed} of {total} {} did not reach the state of their files", plural(*total, "campaign"))]
+    ApplyFailed { failed: usize, total: usize },
+    #[error("interrupted: nothing new was started; changes already sent carry on in AWS (see above)")]
+    Interrupted,
+    #[error("{stale} {} changed in AWS since the plan was saved", plural(*stale, "campaign"))]
+    StalePlan { stale: usize },
+    #[error("cannot use the saved plan {}: {message}", path.display())]
+    SavedPlan { path: std::path::PathBuf, message: String },
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
     #[error("cannot write output: {0}")]
@@ -29,10 +37,14 @@ pub enum Error {
 }
 
 impl Error {
-    /// 1 for every error: bad input, bad paths, failed calls, failed output. (2 is kept for "changes
-    /// pending" in plan.)
+    /// 1 for errors (bad input, bad paths, failed calls, failed campaigns), 3 for a stale saved plan, 130
+    /// after Ctrl-C or SIGTERM. 2 is kept for "changes pending" in plan.
     pub fn exit_code(&self) -> u8 {
-        1
+        match self {
+            Error::StalePlan { .. } => 3,
+            Error::Interrupted => 130,
+            _ => 1,
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! The engine behind the `pz-apply` binary: loading and validating campaign files (`load`, `validate`),
 //! the desired-state model and its JSON Schema (`spec`), and the renderers for problems (`report`).
 
+pub mod apply;
 pub mod arn;
 pub mod cli;
 pub mod commands;

@@ -2,7 +2,7 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use pz_apply::cli::Cli;
+use pz_apply::cli::{Cli, LogFormat};
 use pz_apply::commands::{self, Environment};
 
 fn main() -> ExitCode {
@@ -16,11 +16,15 @@ fn main() -> ExitCode {
     };
     let environment = Environment {
         github_actions: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
+        stdin_is_terminal: io::stdin().is_terminal(),
         stdout_is_terminal: io::stdout().is_terminal(),
+        stderr_is_terminal: io::stderr().is_terminal(),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
     };
-    let mut stdout = io::stdout().lock();
-    let mut stderr = io::stderr().lock();
+    init_logging(cli.verbose, cli.log_format);
+    // Handles, not locks: progress bars and logs write to stderr from other threads.
+    let mut stdout = io::stdout();
+    let mut stderr = io::stderr();
     let result = commands::run(cli, &environment, &mut stdout, &mut stderr);
     let _ = stdout.flush();
     match result {
@@ -30,4 +34,20 @@ fn main() -> ExitCode {
             ExitCode::from(error.exit_code())
         }
     }
+}
+
+/// Logs go to stderr, so stdout stays the command's product. `PZ_LOG` wins over `-v`.
+fn init_logging(verbose: u8, format: LogFormat) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PZ_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
 }

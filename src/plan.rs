@@ -109,8 +109,12 @@ pub struct CampaignPlan {
     /// The live and desired documents restricted to managed fields, for diffs.
     pub live_document: Option<Value>,
     pub desired_document: Value,
+    /// What was observed, as JSON: the basis of the fingerprint, and of "what changed" for a stale plan.
+    pub observed_document: Value,
     /// Identifies the live state this plan was computed from.
     pub fingerprint: String,
+    /// The file's campaign, in the file's format, so that a saved plan can be applied without the files.
+    pub desired_spec: Value,
 }
 
 /// A plan for every campaign, in file order.
@@ -180,7 +184,7 @@ pub async fn observe<A: PersonalizeApi + 'static>(
         .collect()
 }
 
-async fn observe_one<A: PersonalizeApi>(
+pub async fn observe_one<A: PersonalizeApi>(
     api: &A,
     arn: &str,
     manages_tags: bool,
@@ -493,10 +497,31 @@ fn notes_for(changes: &[FieldChange]) -> Vec<String> {
     notes
 }
 
-/// A stable digest of what was observed: FNV-1a over its canonical text. It detects change, it does not
+/// What was observed, as JSON with AWS's member names; `null` for a campaign that does not exist.
+pub fn observed_document(observed: &Observed) -> Value {
+    let Some(campaign) = &observed.campaign else { return Value::Null };
+    json!({
+        "status": campaign.status.as_str(),
+        "failureReason": campaign.failure_reason,
+        "solutionVersionArn": campaign.solution_version_arn,
+        "minProvisionedTPS": campaign.min_provisioned_tps,
+        "campaignConfig": campaign.config.as_ref().map(ServingConfig::to_json),
+        "latestCampaignUpdate": campaign.latest_update.as_ref().map(|update| json!({
+            "status": update.status.as_str(),
+            "failureReason": update.failure_reason,
+            "solutionVersionArn": update.solution_version_arn,
+            "minProvisionedTPS": update.min_provisioned_tps,
+            "campaignConfig": update.config.as_ref().map(ServingConfig::to_json),
+        })),
+        "tags": observed.tags,
+        "latestSolutionVersion": observed.latest_version,
+    })
+}
+
+/// A stable digest of what was observed: FNV-1a over its canonical JSON. It detects change, it does not
 /// protect against tampering.
-fn fingerprint(observed: &Observed) -> String {
-    let text = format!("{observed:?}");
+pub fn fingerprint(observed_document: &Value) -> String {
+    let text = observed_document.to_string();
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in text.bytes() {
         hash ^= u64::from(byte);
@@ -523,8 +548,11 @@ pub fn plan_campaign(loaded: &LoadedCampaign, observed: &Observed) -> CampaignPl
         in_flight: None,
         live_document: None,
         desired_document: document(&desired, spec),
-        fingerprint: fingerprint(observed),
+        observed_document: observed_document(observed),
+        fingerprint: String::new(),
+        desired_spec: spec.to_document(),
     };
+    plan.fingerprint = fingerprint(&plan.observed_document);
     let Some(live) = &observed.campaign else {
         plan.action = Action::Create;
         plan.changes = leaves(&plan.desired_document, "")

@@ -148,6 +148,54 @@ pub struct ExplorationValue {
 }
 
 impl CampaignSpec {
+    /// The campaign as a file would write it, as JSON (which is also YAML, so `validate` reads it back).
+    pub fn to_document(&self) -> serde_json::Value {
+        let mut document = serde_json::Map::new();
+        document.insert("name".into(), self.name.clone().into());
+        document.insert("solutionVersionArn".into(), self.solution_version_arn.clone().into());
+        if let Some(arn) = &self.campaign_arn {
+            document.insert("campaignArn".into(), arn.clone().into());
+        }
+        if let Some(tps) = self.min_provisioned_tps {
+            document.insert("minProvisionedTPS".into(), tps.into());
+        }
+        if let Some(config) = &self.campaign_config {
+            let mut section = serde_json::Map::new();
+            if let Some(sync) = config.sync_with_latest_solution_version {
+                section.insert("syncWithLatestSolutionVersion".into(), sync.into());
+            }
+            if let Some(metadata) = config.enable_metadata_with_recommendations {
+                section.insert("enableMetadataWithRecommendations".into(), metadata.into());
+            }
+            if let Some(exploration) = &config.item_exploration_config {
+                let mut map = serde_json::Map::new();
+                for (key, value) in [
+                    ("explorationWeight", &exploration.exploration_weight),
+                    ("explorationItemAgeCutOff", &exploration.exploration_item_age_cut_off),
+                ] {
+                    if let Some(value) = value {
+                        map.insert(key.into(), value.text.clone().into());
+                    }
+                }
+                section.insert("itemExplorationConfig".into(), map.into());
+            }
+            if let Some(ranking) = &config.ranking_influence {
+                let mut map = serde_json::Map::new();
+                for (key, value) in [("POPULARITY", ranking.popularity), ("FRESHNESS", ranking.freshness)] {
+                    if let Some(value) = value {
+                        map.insert(key.into(), value.into());
+                    }
+                }
+                section.insert("rankingInfluence".into(), map.into());
+            }
+            document.insert("campaignConfig".into(), section.into());
+        }
+        if let Some(tags) = &self.tags {
+            document.insert("tags".into(), serde_json::json!(tags));
+        }
+        document.into()
+    }
+
     /// The parsed `solutionVersionArn`. Only validated specs exist, so this does not fail for them.
     pub fn solution_version(&self) -> Option<SolutionVersionArn> {
         SolutionVersionArn::parse(&self.solution_version_arn).ok()

@@ -25,7 +25,9 @@ fn campaign(name: &str, action: Action) -> CampaignPlan {
         in_flight: None,
         live_document: None,
         desired_document: value!({ "solutionVersionArn": "arn:aws:personalize:us-east-1:111122223333:solution/s/v1" }),
+        observed_document: serde_json::Value::Null,
         fingerprint: "0123456789abcdef".to_string(),
+        desired_spec: value!({ "name": name }),
     }
 }
 

@@ -1,5 +1,6 @@
 //! One module per subcommand; each writes its product to the writer it is given.
 
+pub mod apply;
 pub mod plan;
 pub mod status;
 pub mod validate;
@@ -19,8 +20,10 @@ use crate::validate::LoadedCampaign;
 pub struct Environment {
     /// `GITHUB_ACTIONS=true`: also print workflow annotations.
     pub github_actions: bool,
-    /// Standard output is a terminal.
+    /// Standard input, output and error are terminals.
+    pub stdin_is_terminal: bool,
     pub stdout_is_terminal: bool,
+    pub stderr_is_terminal: bool,
     /// `NO_COLOR` is set to something.
     pub no_color: bool,
 }
@@ -52,7 +55,12 @@ pub fn run(
         Command::Validate(args) => {
             validate::run(&args, environment, stdout, stderr).map(|()| Outcome::Success)
         }
-        Command::Plan(args) => plan::run(&args, &cli.connection, environment, stdout, stderr),
+        Command::Plan(args) => {
+            plan::run(&args, &cli.connection, cli.verbose > 0, environment, stdout, stderr)
+        }
+        Command::Apply(args) => {
+            apply::run(&args, &cli.connection, cli.verbose > 0, environment, stdout, stderr)
+        }
         Command::Status(args) => {
             status::run(&args, &cli.connection, stdout, stderr).map(|()| Outcome::Success)
         }

@@ -15,6 +15,7 @@ use crate::report;
 pub fn run(
     args: &PlanArgs,
     connection: &ConnectionArgs,
+    verbose: bool,
     environment: &Environment,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
@@ -43,7 +44,7 @@ pub fn run(
                 ColorChoice::Never => false,
                 ColorChoice::Auto => environment.stdout_is_terminal && !environment.no_color,
             };
-            render::text::write_plan(stdout, &plan, TextOptions { color, verbose: args.verbose })?;
+            render::text::write_plan(stdout, &plan, TextOptions { color, verbose })?;
         }
         PlanFormat::Markdown => stdout.write_all(render::markdown::render(&plan).as_bytes())?,
         PlanFormat::Json => {

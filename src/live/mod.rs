@@ -82,6 +82,26 @@ pub struct ServingConfig {
     pub ranking_influence: Option<BTreeMap<String, f64>>,
 }
 
+impl ServingConfig {
+    /// The config as the AWS API names its members, present members only.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut document = serde_json::Map::new();
+        if let Some(exploration) = &self.item_exploration_config {
+            document.insert("itemExplorationConfig".into(), serde_json::json!(exploration));
+        }
+        if let Some(metadata) = self.enable_metadata_with_recommendations {
+            document.insert("enableMetadataWithRecommendations".into(), serde_json::json!(metadata));
+        }
+        if let Some(sync) = self.sync_with_latest_solution_version {
+            document.insert("syncWithLatestSolutionVersion".into(), serde_json::json!(sync));
+        }
+        if let Some(ranking) = &self.ranking_influence {
+            document.insert("rankingInfluence".into(), serde_json::json!(ranking));
+        }
+        serde_json::Value::Object(document)
+    }
+}
+
 /// The latest UpdateCampaign: what it asked for and how it is going.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveCampaignUpdate {

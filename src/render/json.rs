@@ -44,7 +44,11 @@ fn campaign_document(campaign: &CampaignPlan, with_fingerprint: bool) -> Value {
         "blocked_reason": campaign.blocked_reason,
     });
     if with_fingerprint {
+        // What `apply --plan` needs: the fingerprint to compare, what was observed to say what changed, and
+        // the file's campaign to apply.
         document["fingerprint"] = json!(campaign.fingerprint);
+        document["observed"] = campaign.observed_document.clone();
+        document["desired"] = campaign.desired_spec.clone();
     }
     document
 }
@@ -86,18 +90,5 @@ fn update_document(request: &UpdateCampaignRequest) -> Value {
 }
 
 fn config_document(config: &ServingConfig) -> Value {
-    let mut document = serde_json::Map::new();
-    if let Some(exploration) = &config.item_exploration_config {
-        document.insert("itemExplorationConfig".into(), json!(exploration));
-    }
-    if let Some(metadata) = config.enable_metadata_with_recommendations {
-        document.insert("enableMetadataWithRecommendations".into(), json!(metadata));
-    }
-    if let Some(sync) = config.sync_with_latest_solution_version {
-        document.insert("syncWithLatestSolutionVersion".into(), json!(sync));
-    }
-    if let Some(ranking) = &config.ranking_influence {
-        document.insert("rankingInfluence".into(), json!(ranking));
-    }
-    Value::Object(document)
+    config.to_json()
 }

@@ -1,0 +1,464 @@
+//! `pz-apply apply`: the plan, a confirmation, then the reconcile loop with progress and a summary.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, watch};
+
+use crate::apply::{ApplyEvent, ApplyOptions, ApplySink, CampaignReport, CampaignResult, EventKind, apply};
+use crate::cli::{ApplyArgs, ApplyFormat, ColorChoice, ConnectionArgs};
+use crate::commands::{Environment, Outcome};
+use crate::error::Error;
+use crate::load::{self, check_source};
+use crate::plan::{Action, CampaignPlan, Plan, fingerprint, observe, plan_all};
+use crate::render::{self, text::TextOptions};
+use crate::report;
+use crate::validate::LoadedCampaign;
+
+/// The longest gap between two polls.
+const POLL_CAP: Duration = Duration::from_secs(60);
+/// How often an in-use race is waited out and retried.
+const IN_USE_RETRIES: u32 = 3;
+
+pub fn run(
+    args: &ApplyArgs,
+    connection: &ConnectionArgs,
+    verbose: bool,
+    environment: &Environment,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Outcome, Error> {
+    let started = tokio::time::Instant::now();
+    let saved = match &args.plan {
+        Some(path) => Some(SavedPlan::read(path)?),
+        None => None,
+    };
+    let campaigns = match &saved {
+        Some(saved) => saved.campaigns.clone(),
+        None => {
+            let catalog = load::load(&args.paths)?;
+            if !catalog.is_valid() {
+                report::write_text(stderr, &catalog.diagnostics, &catalog.sources)?;
+                return Err(super::validate::invalid(&catalog));
+            }
+            catalog.campaigns
+        }
+    };
+    let runtime = super::runtime()?;
+    // The emulator behind --local runs on this runtime and must outlive every call.
+    let (api, _emulator) = runtime.block_on(super::connect(connection, &campaigns))?;
+    let api = Arc::new(api);
+    let observed = runtime.block_on(observe(api.clone(), &campaigns, args.concurrency as usize));
+    let (plan, failures) = plan_all(&campaigns, &observed);
+    if !failures.is_empty() {
+        for (name, error) in &failures {
+            writeln!(stderr, "error: campaign {name}: {error}")?;
+        }
+        return Err(Error::CallsFailed { failed: failures.len(), total: campaigns.len() });
+    }
+    if let Some(saved) = &saved {
+        let stale = saved.stale_campaigns(&plan);
+        if !stale.is_empty() {
+            writeln!(
+                stderr,
+                "error: the saved plan is stale; nothing was applied. Run `pz-apply plan` again."
+            )?;
+            for line in &stale {
+                writeln!(stderr, "  {line}")?;
+            }
+            return Err(Error::StalePlan { stale: stale.len() });
+        }
+    }
+
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => environment.stdout_is_terminal && !environment.no_color,
+    };
+    match args.format {
+        ApplyFormat::Text => render::text::write_plan(stdout, &plan, TextOptions { color, verbose })?,
+        ApplyFormat::Json => {
+            let event = json!({ "event": "plan", "plan": render::json::plan_document(&plan, false) });
+            writeln!(stdout, "{event}")?;
+        }
+    }
+    stdout.flush()?;
+    if !plan.has_changes() {
+        return Ok(Outcome::Success);
+    }
+    if saved.is_none() && !args.auto_approve {
+        confirm(environment, stderr)?;
+    }
+
+    let (cancel_sender, cancel) = watch::channel(false);
+    runtime.spawn(async move {
+        shutdown_signal().await;
+        let _ = cancel_sender.send(true);
+    });
+    let work: Vec<(LoadedCampaign, CampaignPlan)> =
+        campaigns.into_iter().zip(plan.campaigns.iter().cloned()).collect();
+    let options = ApplyOptions {
+        concurrency: args.concurrency as usize,
+        poll_interval: args.poll_interval,
+        poll_cap: POLL_CAP.max(args.poll_interval),
+        deadline: started + args.timeout,
+        in_use_retries: IN_USE_RETRIES,
+    };
+    let (sender, mut receiver) = mpsc::unbounded_channel();
+    let sink: Arc<dyn ApplySink> = Arc::new(ChannelSink(sender));
+    let mut progress = Progress::new(args.format, environment, &plan, stderr);
+    let reports = runtime.block_on(async {
+        let run = apply(api.clone(), work, options, sink, cancel.clone());
+        tokio::pin!(run);
+        loop {
+            tokio::select! {
+                reports = &mut run => {
+                    while let Ok(event) = receiver.try_recv() {
+                        progress.event(&event, stdout)?;
+                    }
+                    break Ok::<_, Error>(reports);
+                }
+                Some(event) = receiver.recv() => progress.event(&event, stdout)?,
+            }
+        }
+    })?;
+    progress.finish();
+    let interrupted = *cancel.borrow();
+    write_summary(args.format, &reports, started.elapsed(), interrupted, stdout)?;
+    let failed = reports.iter().filter(|report| !report.result.is_success()).count();
+    if interrupted {
+        return Err(Error::Interrupted);
+    }
+    if failed > 0 {
+        return Err(Error::ApplyFailed { failed, total: reports.len() });
+    }
+    Ok(Outcome::Success)
+}
+
+/// Asks on the terminal; refuses when there is none to ask on.
+fn confirm(environment: &Environment, stderr: &mut dyn Write) -> Result<(), Error> {
+    if !environment.stdin_is_terminal {
+        return Err(Error::Usage(
+            "apply needs confirmation, and stdin is not a terminal: nothing was applied. Review the plan above, \
+             then run again with --auto-approve (or apply a saved plan with --plan FILE)."
+                .to_string(),
+        ));
+    }
+    write!(stderr, "\nApply these changes? Only 'yes' is accepted: ")?;
+    stderr.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if answer.trim() != "yes" {
+        return Err(Error::Usage("apply cancelled: nothing was applied".to_string()));
+    }
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM from CI runners and process managers.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Hands events to the thread that prints, which owns stdout.
+struct ChannelSink(mpsc::UnboundedSender<ApplyEvent>);
+
+impl ApplySink for ChannelSink {
+    fn event(&self, event: &ApplyEvent) {
+        let _ = self.0.send(event.clone());
+    }
+}
+
+/// Progress as events arrive: live spinners on a terminal (stderr), a line per event otherwise, or NDJSON.
+enum Progress {
+    Json,
+    Lines,
+    Spinners { bars: BTreeMap<String, ProgressBar>, _multi: MultiProgress },
+}
+
+impl Progress {
+    fn new(format: ApplyFormat, environment: &Environment, plan: &Plan, _stderr: &mut dyn Write) -> Self {
+        if format == ApplyFormat::Json {
+            return Progress::Json;
+        }
+        if !environment.stderr_is_terminal {
+            return Progress::Lines;
+        }
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{spinner} {prefix:.bold} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let mut bars = BTreeMap::new();
+        for campaign in plan.campaigns.iter().filter(|campaign| campaign.action != Action::NoOp) {
+            let bar = multi.add(ProgressBar::new_spinner());
+            bar.set_style(style.clone());
+            bar.set_prefix(campaign.name.clone());
+            bar.set_message(campaign.action.as_str().to_string());
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bars.insert(campaign.name.clone(), bar);
+        }
+        Progress::Spinners { bars, _multi: multi }
+    }
+
+    fn event(&mut self, event: &ApplyEvent, stdout: &mut dyn Write) -> std::io::Result<()> {
+        match self {
+            Progress::Json => writeln!(stdout, "{}", event_json(event)),
+            Progress::Lines => {
+                if let Some(line) = event_line(event) {
+                    writeln!(stdout, "[{:>6.1}s] {}: {line}", event.elapsed.as_secs_f64(), event.campaign)?;
+                }
+                Ok(())
+            }
+            Progress::Spinners { bars, .. } => {
+                if let (Some(bar), Some(line)) = (bars.get(&event.campaign), event_line(event)) {
+                    match &event.kind {
+                        EventKind::Finished { .. } => bar.finish_with_message(line),
+                        _ => bar.set_message(line),
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Progress::Spinners { bars, .. } = self {
+            for bar in bars.values().filter(|bar| !bar.is_finished()) {
+                bar.abandon();
+            }
+        }
+    }
+}
+
+fn event_line(event: &ApplyEvent) -> Option<String> {
+    Some(match &event.kind {
+        EventKind::Request { operation, .. } => format!("{operation} sent"),
+        EventKind::Status => format!("status {}", event.status.as_deref().unwrap_or("?")),
+        EventKind::Retrying { reason } => format!("retrying: {reason}"),
+        EventKind::Finished { result } => match result {
+            CampaignResult::Failed { reason } => format!("failed: {reason}"),
+            CampaignResult::TimedOut { status } => format!("timed out while {status}"),
+            CampaignResult::Interrupted { status } => format!("interrupted while {status}"),
+            other => other.label().to_string(),
+        },
+    })
+}
+
+/// One NDJSON line: campaign, event, status, elapsed seconds, and the request or failure where there is one.
+fn event_json(event: &ApplyEvent) -> Value {
+    let mut line = json!({
+        "campaign": event.campaign,
+        "event": "",
+        "status": event.status,
+        "elapsed_seconds": (event.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+    });
+    match &event.kind {
+        EventKind::Request { operation, input } => {
+            line["event"] = json!("request");
+            line["operation"] = json!(operation);
+            line["request"] = input.clone();
+        }
+        EventKind::Status => line["event"] = json!("status"),
+        EventKind::Retrying { reason } => {
+            line["event"] = json!("retrying");
+            line["failure"] = json!(reason);
+        }
+        EventKind::Finished { result } => {
+            line["event"] = json!("finished");
+            line["result"] = json!(result.label());
+            match result {
+                CampaignResult::Failed { reason } => line["failure"] = json!(reason),
+                CampaignResult::TimedOut { status } | CampaignResult::Interrupted { status } => {
+                    line["status"] = json!(status)
+                }
+                _ => {}
+            }
+        }
+    }
+    line
+}
+
+fn write_summary(
+    format: ApplyFormat,
+    reports: &[CampaignReport],
+    elapsed: Duration,
+    interrupted: bool,
+    stdout: &mut dyn Write,
+) -> std::io::Result<()> {
+    let in_flight: Vec<&CampaignReport> = reports
+        .iter()
+        .filter(|report| {
+            matches!(report.result, CampaignResult::TimedOut { .. } | CampaignResult::Interrupted { .. })
+        })
+        .collect();
+    if format == ApplyFormat::Json {
+        let summary = json!({
+            "event": "summary",
+            "elapsed_seconds": (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+            "interrupted": interrupted,
+            "campaigns": reports.iter().map(|report| {
+                let mut entry = json!({ "campaign": report.name, "arn": report.arn, "result": report.result.label() });
+                match &report.result {
+                    CampaignResult::Failed { reason } => entry["failure"] = json!(reason),
+                    CampaignResult::TimedOut { status } | CampaignResult::Interrupted { status } => entry["status"] = json!(status),
+                    _ => {}
+                }
+                entry
+            }).collect::<Vec<_>>(),
+        });
+        return writeln!(stdout, "{summary}");
+    }
+    let width = reports.iter().map(|report| report.name.len()).max().unwrap_or(8).max(8);
+    writeln!(stdout, "\n{:width$}  RESULT", "CAMPAIGN")?;
+    for report in reports {
+        let detail = match &report.result {
+            CampaignResult::Failed { reason } => format!(": {reason}"),
+            CampaignResult::TimedOut { status } | CampaignResult::Interrupted { status } => {
+                format!(" (last status {status})")
+            }
+            _ => String::new(),
+        };
+        writeln!(stdout, "{:width$}  {}{detail}", report.name, report.result.label())?;
+    }
+    let count = |label: &str| reports.iter().filter(|report| report.result.label() == label).count();
+    writeln!(
+        stdout,
+        "\nApply finished in {:.0}s: {} created, {} updated, {} unchanged, {} failed, {} timed out{}.",
+        elapsed.as_secs_f64(),
+        count("created"),
+        count("updated"),
+        count("unchanged"),
+        count("failed"),
+        count("timed out"),
+        if interrupted { format!(", {} interrupted", count("interrupted")) } else { String::new() }
+    )?;
+    if !in_flight.is_empty() {
+        let names: Vec<&str> = in_flight.iter().map(|report| report.name.as_str()).collect();
+        writeln!(
+            stdout,
+            "Still in flight: {}. AWS carries on with these changes; run apply again to resume waiting (it sends no \
+             new update for a change already in flight).",
+            names.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+/// A plan saved by `plan --out`: each campaign's file contents, fingerprint and observation.
+struct SavedPlan {
+    campaigns: Vec<LoadedCampaign>,
+    entries: Vec<SavedCampaign>,
+}
+
+struct SavedCampaign {
+    name: String,
+    fingerprint: String,
+    observed: Value,
+    request: Value,
+}
+
+impl SavedPlan {
+    fn read(path: &Path) -> Result<Self, Error> {
+        let invalid = |message: String| Error::SavedPlan { path: path.to_path_buf(), message };
+        let text = std::fs::read_to_string(path).map_err(|error| invalid(error.to_string()))?;
+        let document: Value =
+            serde_json::from_str(&text).map_err(|error| invalid(format!("not JSON: {error}")))?;
+        if document["format_version"] != render::json::FORMAT_VERSION {
+            return Err(invalid(format!(
+                "format_version {} is not {}; save the plan again with this version of pz-apply",
+                document["format_version"],
+                render::json::FORMAT_VERSION
+            )));
+        }
+        let Some(entries) = document["campaigns"].as_array() else {
+            return Err(invalid("it has no campaigns list".to_string()));
+        };
+        let mut campaigns = Vec::new();
+        let mut saved = Vec::new();
+        for entry in entries {
+            let name = entry["name"].as_str().unwrap_or("?").to_string();
+            let (Some(fingerprint), Some(desired)) = (entry["fingerprint"].as_str(), entry.get("desired"))
+            else {
+                return Err(invalid(format!(
+                    "campaign {name} has no fingerprint or desired state: was it saved with plan --out?"
+                )));
+            };
+            // The campaign is checked again exactly as validate checks a file: JSON is YAML.
+            let file = PathBuf::from(entry["file"].as_str().unwrap_or("saved plan"));
+            let (mut loaded, diagnostics) = check_source(&file, &desired.to_string());
+            if let Some(diagnostic) = diagnostics.first() {
+                return Err(invalid(format!("campaign {name}: {}", diagnostic.message)));
+            }
+            let Some(campaign) = loaded.pop() else {
+                return Err(invalid(format!("campaign {name} is empty")));
+            };
+            campaigns.push(campaign);
+            saved.push(SavedCampaign {
+                name,
+                fingerprint: fingerprint.to_string(),
+                observed: entry["observed"].clone(),
+                request: entry["request"].clone(),
+            });
+        }
+        Ok(SavedPlan { campaigns, entries: saved })
+    }
+
+    /// One line per campaign whose live state is no longer what the plan was computed from, saying what
+    /// changed.
+    fn stale_campaigns(&self, plan: &Plan) -> Vec<String> {
+        let mut stale = Vec::new();
+        for (saved, current) in self.entries.iter().zip(&plan.campaigns) {
+            let now = &current.observed_document;
+            if fingerprint(now) == saved.fingerprint && fingerprint(&saved.observed) == saved.fingerprint {
+                let request = current.request.as_ref().map(render::json::request_document);
+                if request.unwrap_or(Value::Null) == saved.request {
+                    continue;
+                }
+            }
+            let changed = changed_paths(&saved.observed, now, "");
+            let what = if changed.is_empty() { "its live state".to_string() } else { changed.join("; ") };
+            stale.push(format!("{}: {what} changed since the plan was saved", saved.name));
+        }
+        stale
+    }
+}
+
+/// `path: before -> after` for every leaf that differs between two observations.
+fn changed_paths(before: &Value, after: &Value, prefix: &str) -> Vec<String> {
+    match (before, after) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            keys.into_iter()
+                .flat_map(|key| {
+                    let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                    changed_paths(
+                        a.get(key).unwrap_or(&Value::Null),
+                        b.get(key).unwrap_or(&Value::Null),
+                        &path,
+                    )
+                })
+                .collect()
+        }
+        (a, b) if a == b => Vec::new(),
+        (Value::Null, _) if prefix.is_empty() => vec!["the campaign now exists".to_string()],
+        (_, Value::Null) if prefix.is_empty() => vec!["the campaign no longer exists".to_string()],
+        // A section that appeared or went away: name its leaves.
+        (Value::Null, Value::Object(_)) => changed_paths(&Value::Object(Default::default()), after, prefix),
+        (Value::Object(_), Value::Null) => changed_paths(before, &Value::Object(Default::default()), prefix),
+        (a, b) => vec![format!("{prefix}: {a} -> {b}")],
+    }
+}
