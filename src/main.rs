@@ -38,14 +38,19 @@ fn main() -> ExitCode {
 
 /// Logs go to stderr, so stdout stays the command's product. `PZ_LOG` wins over `-v`.
 fn init_logging(verbose: u8, format: LogFormat) {
+    // aws-config warns about every credential and region source it tries and does not find (instance
+    // metadata, profiles); pz-apply reports what matters itself, so those stay quiet unless asked for.
     let default = match verbose {
-        0 => "warn",
-        1 => "info",
+        0 => "warn,aws_config=error",
+        1 => "info,aws_config=warn",
         _ => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("PZ_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_ansi(io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()));
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),

@@ -17,11 +17,24 @@ pub async fn start_emulator_with(
     seed: serde_json::Value,
     adjust: impl FnOnce(&mut pz_emulator::State),
 ) -> RunningEmulator {
+    start(seed, adjust, 3600.0).await
+}
+
+/// Like [`start_emulator`], with creates and updates taking `seconds` of real time.
+pub async fn start_emulator_timed(seed: serde_json::Value, seconds: f64) -> RunningEmulator {
+    start(seed, |_| {}, seconds).await
+}
+
+async fn start(
+    seed: serde_json::Value,
+    adjust: impl FnOnce(&mut pz_emulator::State),
+    seconds: f64,
+) -> RunningEmulator {
     let seed: Seed = serde_json::from_value(seed).expect("a valid seed");
     let mut state = seed.to_state(pz_emulator::state::now()).expect("a consistent seed");
     adjust(&mut state);
     let config =
-        EmulatorConfig { timing: Timing { transition_seconds: 3600.0 }, seed: state, state_file: None };
+        EmulatorConfig { timing: Timing { transition_seconds: seconds }, seed: state, state_file: None };
     let loopback: SocketAddr = "127.0.0.1:0".parse().expect("an address");
     Emulator::new(config).expect("no state file to read").start(loopback).await.expect("a free port")
 }
