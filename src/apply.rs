@@ -166,6 +166,12 @@ struct Reconciler<A> {
 
 impl<A: PersonalizeApi + 'static> Reconciler<A> {
     fn emit(&self, campaign: &str, kind: EventKind, status: Option<String>) {
+        match &kind {
+            EventKind::Request { operation, .. } => tracing::info!(campaign, operation, "sent"),
+            EventKind::Status => tracing::info!(campaign, status = status.as_deref(), "status"),
+            EventKind::Retrying { reason } => tracing::warn!(campaign, reason, "retrying"),
+            EventKind::Finished { result } => tracing::info!(campaign, result = result.label(), "finished"),
+        }
         self.sink.event(&ApplyEvent {
             campaign: campaign.to_string(),
             kind,

@@ -43,6 +43,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Make AWS match the files: the plan's minimal calls, then wait until each change is ACTIVE.
     Apply(ApplyArgs),
+    /// Write campaign files for campaigns that already exist in AWS, pinning what they serve now.
+    Import(ImportArgs),
     /// Show what each campaign in the files looks like in AWS now (read-only).
     Status(StatusArgs),
     /// Print the JSON Schema for campaign files.
@@ -142,6 +144,39 @@ pub struct PlanArgs {
     /// Exit 2 when any campaign's action is not `no-op` (0 when nothing would change, 1 on error).
     #[arg(long)]
     pub detailed_exitcode: bool,
+
+    /// Also list live campaigns, in the accounts and regions of the files, that no file defines, with the
+    /// import command that would adopt each. The exit code does not change.
+    #[arg(long)]
+    pub show_unmanaged: bool,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["arns", "solution", "all"]))]
+pub struct ImportArgs {
+    /// Campaign ARNs to import.
+    #[arg(value_name = "ARN")]
+    pub arns: Vec<String>,
+
+    /// Import every campaign of this solution.
+    #[arg(long, value_name = "SOLUTION_ARN")]
+    pub solution: Option<String>,
+
+    /// Import every campaign in the region (--region, AWS_REGION or the profile's).
+    #[arg(long)]
+    pub all: bool,
+
+    /// Where to write the files, one per campaign, named after it.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_PATH)]
+    pub dir: PathBuf,
+
+    /// Overwrite existing files, and write campaigns that a file already defines.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print the documents on stdout instead of writing files.
+    #[arg(long)]
+    pub stdout: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod diagnostic;
 pub mod error;
+pub mod import;
 pub mod live;
 pub mod load;
 pub mod local;

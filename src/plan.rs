@@ -14,8 +14,8 @@ use tokio::task::JoinSet;
 
 use crate::arn::SolutionVersionArn;
 use crate::live::{
-    CampaignStatus, CreateCampaignRequest, LiveCampaign, LiveError, PersonalizeApi, ServingConfig,
-    UpdateCampaignRequest,
+    CampaignStatus, CampaignSummary, CreateCampaignRequest, LiveCampaign, LiveError, PersonalizeApi,
+    ServingConfig, UpdateCampaignRequest,
 };
 use crate::spec::CampaignSpec;
 use crate::validate::LoadedCampaign;
@@ -198,6 +198,40 @@ pub async fn observe_one<A: PersonalizeApi>(
         _ => None,
     };
     Ok(Observed { campaign: Some(campaign), tags, latest_version })
+}
+
+/// Live campaigns in the accounts and regions of `campaigns` that none of them defines, by name.
+pub async fn unmanaged<A: PersonalizeApi>(
+    api: &A,
+    campaigns: &[LoadedCampaign],
+) -> Result<Vec<CampaignSummary>, LiveError> {
+    let defined: std::collections::BTreeSet<&str> =
+        campaigns.iter().map(|campaign| campaign.campaign_arn.as_str()).collect();
+    // "arn:<partition>:personalize:<region>:<account>:campaign/" for every place the files point at.
+    let scopes: std::collections::BTreeSet<(String, String)> = campaigns
+        .iter()
+        .filter_map(|campaign| {
+            let (prefix, _) = campaign.campaign_arn.rsplit_once("campaign/")?;
+            let region = campaign.campaign_arn.split(':').nth(3)?;
+            Some((region.to_string(), format!("{prefix}campaign/")))
+        })
+        .collect();
+    let mut found = Vec::new();
+    for region in scopes.iter().map(|(region, _)| region).collect::<std::collections::BTreeSet<_>>() {
+        for summary in api.list_campaigns(Some(region), None).await? {
+            let in_scope = scopes
+                .iter()
+                .any(|(scope_region, prefix)| scope_region == region && summary.arn.starts_with(prefix));
+            if in_scope
+                && !defined.contains(summary.arn.as_str())
+                && !found.iter().any(|f: &CampaignSummary| f.arn == summary.arn)
+            {
+                found.push(summary);
+            }
+        }
+    }
+    found.sort_by(|a, b| a.name.cmp(&b.name).then(a.arn.cmp(&b.arn)));
+    Ok(found)
 }
 
 /// The values compared for one campaign, on either side, restricted to what the file manages.

@@ -111,7 +111,7 @@ pub fn run(
     };
     let (sender, mut receiver) = mpsc::unbounded_channel();
     let sink: Arc<dyn ApplySink> = Arc::new(ChannelSink(sender));
-    let mut progress = Progress::new(args.format, environment, &plan, stderr);
+    let mut progress = Progress::new(args.format, environment, &plan);
     let reports = runtime.block_on(async {
         let run = apply(api.clone(), work, options, sink, cancel.clone());
         tokio::pin!(run);
@@ -192,7 +192,7 @@ enum Progress {
 }
 
 impl Progress {
-    fn new(format: ApplyFormat, environment: &Environment, plan: &Plan, _stderr: &mut dyn Write) -> Self {
+    fn new(format: ApplyFormat, environment: &Environment, plan: &Plan) -> Self {
         if format == ApplyFormat::Json {
             return Progress::Json;
         }

@@ -1,6 +1,7 @@
 //! One module per subcommand; each writes its product to the writer it is given.
 
 pub mod apply;
+pub mod import;
 pub mod plan;
 pub mod status;
 pub mod validate;
@@ -60,6 +61,9 @@ pub fn run(
         }
         Command::Apply(args) => {
             apply::run(&args, &cli.connection, cli.verbose > 0, environment, stdout, stderr)
+        }
+        Command::Import(args) => {
+            import::run(&args, &cli.connection, stdout, stderr).map(|()| Outcome::Success)
         }
         Command::Status(args) => {
             status::run(&args, &cli.connection, stdout, stderr).map(|()| Outcome::Success)

@@ -8,7 +8,7 @@ use crate::cli::{ColorChoice, ConnectionArgs, PlanArgs, PlanFormat};
 use crate::commands::{Environment, Outcome};
 use crate::error::Error;
 use crate::load;
-use crate::plan::{observe, plan_all};
+use crate::plan::{observe, plan_all, unmanaged};
 use crate::render::{self, text::TextOptions};
 use crate::report;
 
@@ -25,9 +25,15 @@ pub fn run(
         report::write_text(stderr, &catalog.diagnostics, &catalog.sources)?;
         return Err(super::validate::invalid(&catalog));
     }
-    let observed = super::runtime()?.block_on(async {
+    let (observed, unmanaged) = super::runtime()?.block_on(async {
         let (api, _emulator) = super::connect(connection, &catalog.campaigns).await?;
-        Ok::<_, Error>(observe(Arc::new(api), &catalog.campaigns, args.concurrency as usize).await)
+        let api = Arc::new(api);
+        let observed = observe(api.clone(), &catalog.campaigns, args.concurrency as usize).await;
+        let unmanaged = match args.show_unmanaged {
+            true => Some(unmanaged(api.as_ref(), &catalog.campaigns).await?),
+            false => None,
+        };
+        Ok::<_, Error>((observed, unmanaged))
     })?;
     let (plan, failures) = plan_all(&catalog.campaigns, &observed);
     if !failures.is_empty() {
@@ -45,10 +51,21 @@ pub fn run(
                 ColorChoice::Auto => environment.stdout_is_terminal && !environment.no_color,
             };
             render::text::write_plan(stdout, &plan, TextOptions { color, verbose })?;
+            if let Some(unmanaged) = &unmanaged {
+                render::text::write_unmanaged(stdout, unmanaged)?;
+            }
         }
-        PlanFormat::Markdown => stdout.write_all(render::markdown::render(&plan).as_bytes())?,
+        PlanFormat::Markdown => {
+            stdout.write_all(render::markdown::render(&plan).as_bytes())?;
+            if let Some(unmanaged) = &unmanaged {
+                stdout.write_all(render::markdown::unmanaged_section(unmanaged).as_bytes())?;
+            }
+        }
         PlanFormat::Json => {
-            let document = render::json::plan_document(&plan, false);
+            let mut document = render::json::plan_document(&plan, false);
+            if let Some(unmanaged) = &unmanaged {
+                document["unmanaged"] = render::json::unmanaged_document(unmanaged);
+            }
             writeln!(stdout, "{}", serde_json::to_string_pretty(&document).map_err(std::io::Error::other)?)?;
         }
     }

@@ -16,8 +16,8 @@ use aws_sdk_personalize::types::{
 };
 
 use super::{
-    CampaignStatus, CreateCampaignRequest, LiveCampaign, LiveCampaignUpdate, LiveError, PersonalizeApi,
-    ServingConfig, UpdateCampaignRequest,
+    CampaignStatus, CampaignSummary, CreateCampaignRequest, LiveCampaign, LiveCampaignUpdate, LiveError,
+    PersonalizeApi, ServingConfig, UpdateCampaignRequest,
 };
 
 /// How the SDK retries throttling and server errors.
@@ -147,14 +147,16 @@ impl AwsPersonalize {
 
     /// The client for the region in `arn`, or the configured region when the ARN names none.
     fn client_for(&self, arn: &str) -> Result<Client, LiveError> {
-        let region = arn
-            .split(':')
-            .nth(3)
-            .filter(|region| !region.is_empty())
+        self.client_in(arn.split(':').nth(3).filter(|region| !region.is_empty()), arn)
+    }
+
+    /// The client for `region`, or the configured region; `what` names the call for the error.
+    fn client_in(&self, region: Option<&str>, what: &str) -> Result<Client, LiveError> {
+        let region = region
             .map(str::to_string)
             .or_else(|| self.base.region().map(|region| region.to_string()))
             .ok_or_else(|| {
-                LiveError::Setup(format!("no region for {arn}: pass --region or set AWS_REGION"))
+                LiveError::Setup(format!("no region for {what}: pass --region or set AWS_REGION"))
             })?;
         let mut clients = self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let client = clients
@@ -241,6 +243,14 @@ impl PersonalizeApi for AwsPersonalize {
         Ok(())
     }
 
+    async fn list_campaigns(
+        &self,
+        region: Option<&str>,
+        solution_arn: Option<&str>,
+    ) -> Result<Vec<CampaignSummary>, LiveError> {
+        self.list_all(region, solution_arn).await
+    }
+
     async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), LiveError> {
         self.client_for(arn)?
             .untag_resource()
@@ -250,6 +260,36 @@ impl PersonalizeApi for AwsPersonalize {
             .await
             .map_err(classify)?;
         Ok(())
+    }
+}
+
+impl AwsPersonalize {
+    async fn list_all(
+        &self,
+        region: Option<&str>,
+        solution_arn: Option<&str>,
+    ) -> Result<Vec<CampaignSummary>, LiveError> {
+        let client = self.client_in(
+            region.or_else(|| solution_arn.and_then(|arn| arn.split(':').nth(3))),
+            "ListCampaigns",
+        )?;
+        let pages = client
+            .list_campaigns()
+            .set_solution_arn(solution_arn.map(str::to_string))
+            .into_paginator()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(classify)?;
+        Ok(pages
+            .iter()
+            .flat_map(|page| page.campaigns())
+            .map(|summary| CampaignSummary {
+                name: summary.name().unwrap_or_default().to_string(),
+                arn: summary.campaign_arn().unwrap_or_default().to_string(),
+                status: CampaignStatus::parse(summary.status().unwrap_or_default()),
+            })
+            .collect())
     }
 }
 

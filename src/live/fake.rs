@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use super::{
-    CampaignStatus, CreateCampaignRequest, LiveCampaign, LiveCampaignUpdate, LiveError, PersonalizeApi,
-    UpdateCampaignRequest,
+    CampaignStatus, CampaignSummary, CreateCampaignRequest, LiveCampaign, LiveCampaignUpdate, LiveError,
+    PersonalizeApi, UpdateCampaignRequest,
 };
 
 /// A write the fake received, in order.
@@ -142,6 +142,28 @@ impl PersonalizeApi for FakePersonalize {
         state.writes.push(RecordedWrite::Tag { arn: arn.to_string(), tags: tags.clone() });
         state.tags.entry(arn.to_string()).or_default().extend(tags.clone());
         Ok(())
+    }
+
+    async fn list_campaigns(
+        &self,
+        region: Option<&str>,
+        solution_arn: Option<&str>,
+    ) -> Result<Vec<CampaignSummary>, LiveError> {
+        Ok(self
+            .state()
+            .campaigns
+            .values()
+            .filter(|campaign| region.is_none_or(|region| campaign.arn.split(':').nth(3) == Some(region)))
+            .filter(|campaign| {
+                solution_arn
+                    .is_none_or(|solution| campaign.solution_version_arn.starts_with(&format!("{solution}/")))
+            })
+            .map(|campaign| CampaignSummary {
+                name: campaign.name.clone(),
+                arn: campaign.arn.clone(),
+                status: campaign.status.clone(),
+            })
+            .collect())
     }
 
     async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), LiveError> {

@@ -139,6 +139,14 @@ impl LiveCampaign {
     }
 }
 
+/// A campaign as ListCampaigns reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignSummary {
+    pub name: String,
+    pub arn: String,
+    pub status: CampaignStatus,
+}
+
 /// CreateCampaign's input.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateCampaignRequest {
@@ -219,6 +227,13 @@ pub trait PersonalizeApi: Send + Sync {
         arn: &str,
         keys: &[String],
     ) -> impl Future<Output = Result<(), LiveError>> + Send;
+    /// Every campaign in `region` (the configured one when `None`), or only those of `solution_arn`, all
+    /// pages.
+    fn list_campaigns(
+        &self,
+        region: Option<&str>,
+        solution_arn: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<CampaignSummary>, LiveError>> + Send;
 }
 
 /// Describes every campaign in `arns`, at most `concurrency` at a time, results in the order of `arns`.

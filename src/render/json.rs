@@ -92,3 +92,19 @@ fn update_document(request: &UpdateCampaignRequest) -> Value {
 fn config_document(config: &ServingConfig) -> Value {
     config.to_json()
 }
+
+/// Live campaigns that no file defines: `[{name, arn, status, import_command}]`.
+pub fn unmanaged_document(unmanaged: &[crate::live::CampaignSummary]) -> Value {
+    unmanaged
+        .iter()
+        .map(|summary| {
+            json!({
+                "name": summary.name,
+                "arn": summary.arn,
+                "status": summary.status.as_str(),
+                "import_command": super::import_command(&summary.arn),
+            })
+        })
+        .collect::<Vec<_>>()
+        .into()
+}

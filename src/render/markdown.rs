@@ -134,3 +134,25 @@ fn details_block(campaign: &CampaignPlan) -> String {
 fn longest_backtick_run(text: &str) -> usize {
     text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
 }
+
+/// Live campaigns that no file defines, as a section after the plan.
+pub fn unmanaged_section(unmanaged: &[crate::live::CampaignSummary]) -> String {
+    if unmanaged.is_empty() {
+        return "\nNo unmanaged campaigns in these accounts and regions.\n".to_string();
+    }
+    let mut out = format!(
+        "\n<details><summary>{} unmanaged {} (live, in no file)</summary>\n\n| Campaign | Status | Import with |\n|---|---|---|\n",
+        unmanaged.len(),
+        if unmanaged.len() == 1 { "campaign" } else { "campaigns" }
+    );
+    for summary in unmanaged {
+        out.push_str(&format!(
+            "| `{}` | {} | `{}` |\n",
+            summary.name,
+            escape(summary.status.as_str()),
+            super::import_command(&summary.arn)
+        ));
+    }
+    out.push_str("\n</details>\n");
+    out
+}

@@ -7,6 +7,11 @@ pub mod text;
 
 use serde_json::Value;
 
+/// The command that adopts an unmanaged campaign.
+pub fn import_command(arn: &str) -> String {
+    format!("pz-apply import {arn}")
+}
+
 /// A value as a person reads it in a change line: strings quoted, absent shown as `(absent)`.
 pub fn show(value: Option<&Value>) -> String {
     match value {

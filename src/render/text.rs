@@ -91,3 +91,31 @@ pub fn summary_line(plan: &Plan) -> String {
     parts.push(format!("{} unchanged", summary.no_op));
     format!("Plan: {}.", parts.join(", "))
 }
+
+/// Live campaigns that no file defines, after the plan.
+pub fn write_unmanaged(out: &mut dyn Write, unmanaged: &[crate::live::CampaignSummary]) -> io::Result<()> {
+    if unmanaged.is_empty() {
+        return writeln!(
+            out,
+            "\nNo unmanaged campaigns: every live campaign in these accounts and regions has a file."
+        );
+    }
+    writeln!(
+        out,
+        "\nUnmanaged: {} live {} that no file defines:",
+        unmanaged.len(),
+        if unmanaged.len() == 1 { "campaign" } else { "campaigns" }
+    )?;
+    let name_width = unmanaged.iter().map(|summary| summary.name.len()).max().unwrap_or(0);
+    let status_width = unmanaged.iter().map(|summary| summary.status.as_str().len()).max().unwrap_or(0);
+    for summary in unmanaged {
+        writeln!(
+            out,
+            "  {:name_width$}  {:status_width$}  {}",
+            summary.name,
+            summary.status.as_str(),
+            super::import_command(&summary.arn)
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! `pz-apply import`: campaign files for campaigns that exist already.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::arn::is_valid_name;
+use crate::cli::{ConnectionArgs, ImportArgs};
+use crate::error::Error;
+use crate::import::{Imported, campaign_file};
+use crate::live::{LiveCampaign, LiveError, PersonalizeApi};
+use crate::load::{self, LoadError};
+
+/// Campaigns read at once.
+const CONCURRENCY: usize = 8;
+
+pub fn run(
+    args: &ImportArgs,
+    connection: &ConnectionArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<(), Error> {
+    for arn in &args.arns {
+        if !is_campaign_arn(arn) {
+            return Err(Error::Usage(format!(
+                "{arn} is not a campaign ARN (arn:aws:personalize:<region>:<account>:campaign/<name>)"
+            )));
+        }
+    }
+    // Which campaigns some file defines already, and where.
+    let defined = if args.stdout { BTreeMap::new() } else { defined_in(&args.dir)? };
+    let existing: Vec<_> = defined.values().map(|(campaign, _)| campaign.clone()).collect();
+    let runtime = super::runtime()?;
+    let (api, _emulator) = runtime.block_on(super::connect(connection, &existing))?;
+    let api = Arc::new(api);
+    let targets: Vec<String> = if !args.arns.is_empty() {
+        args.arns.clone()
+    } else {
+        let listed =
+            runtime.block_on(api.list_campaigns(connection.region.as_deref(), args.solution.as_deref()))?;
+        listed.into_iter().map(|summary| summary.arn).collect()
+    };
+    let read = runtime.block_on(read_all(api, &targets));
+
+    let schema = schema_path(&args.dir);
+    let (mut written, mut skipped, mut failed) = (0, 0, 0);
+    let mut first = true;
+    for (arn, result) in targets.iter().zip(read) {
+        let (live, tags) = match result {
+            Ok(Some(found)) => found,
+            Ok(None) => {
+                writeln!(stderr, "error: {arn}: no such campaign")?;
+                failed += 1;
+                continue;
+            }
+            Err(error) => {
+                writeln!(stderr, "error: {arn}: {error}")?;
+                failed += 1;
+                continue;
+            }
+        };
+        let (text, warnings) = match campaign_file(&live, &tags, &schema) {
+            Imported::File { text, warnings } => (text, warnings),
+            Imported::Skipped { reason } => {
+                writeln!(stderr, "skipped {}: {reason}", live.name)?;
+                skipped += 1;
+                continue;
+            }
+        };
+        for warning in &warnings {
+            writeln!(stderr, "warning: {}: {warning}", live.name)?;
+        }
+        if args.stdout {
+            if !first {
+                writeln!(stdout, "---")?;
+            }
+            first = false;
+            stdout.write_all(text.as_bytes())?;
+            written += 1;
+            continue;
+        }
+        let path = args.dir.join(format!("{}.yaml", live.name));
+        if !args.force {
+            if let Some((_, file)) = defined.get(&live.arn) {
+                writeln!(
+                    stderr,
+                    "skipped {}: already defined in {} (--force writes it anyway)",
+                    live.name,
+                    file.display()
+                )?;
+                skipped += 1;
+                continue;
+            }
+            if path.exists() {
+                writeln!(stderr, "skipped {}: {} exists (--force overwrites it)", live.name, path.display())?;
+                skipped += 1;
+                continue;
+            }
+        }
+        std::fs::create_dir_all(&args.dir)
+            .map_err(|source| Error::WriteFile { path: args.dir.clone(), source })?;
+        std::fs::write(&path, &text).map_err(|source| Error::WriteFile { path: path.clone(), source })?;
+        writeln!(stdout, "wrote {}", path.display())?;
+        written += 1;
+    }
+    writeln!(stderr, "{written} imported, {skipped} skipped, {failed} failed")?;
+    if failed > 0 {
+        return Err(Error::CallsFailed { failed, total: targets.len() });
+    }
+    Ok(())
+}
+
+fn is_campaign_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", _, "personalize", region, account, resource]
+        if !region.is_empty() && !account.is_empty()
+            && resource.strip_prefix("campaign/").is_some_and(is_valid_name))
+}
+
+/// Campaigns defined by the files under `dir`, by ARN. A folder that does not exist defines none; files
+/// with problems must be fixed first, or import could not tell what they define.
+fn defined_in(dir: &Path) -> Result<BTreeMap<String, (crate::validate::LoadedCampaign, PathBuf)>, Error> {
+    let catalog = match load::load(&[dir.to_path_buf()]) {
+        Ok(catalog) => catalog,
+        Err(LoadError::NotFound { .. } | LoadError::NoFiles { .. }) => return Ok(BTreeMap::new()),
+        Err(error) => return Err(error.into()),
+    };
+    if !catalog.is_valid() {
+        return Err(Error::Usage(format!(
+            "the files in {} have problems, so import cannot tell which campaigns they define: run `pz-apply \
+             validate {}` and fix them first",
+            dir.display(),
+            dir.display()
+        )));
+    }
+    Ok(catalog
+        .campaigns
+        .into_iter()
+        .map(|campaign| {
+            let file = campaign.file.clone();
+            (campaign.campaign_arn.clone(), (campaign, file))
+        })
+        .collect())
+}
+
+/// The modeline's path from `dir` to `schemas/campaign.schema.json` in the working directory.
+fn schema_path(dir: &Path) -> String {
+    let depth = dir.components().filter(|component| matches!(component, Component::Normal(_))).count();
+    let relative =
+        dir.components().all(|component| matches!(component, Component::Normal(_) | Component::CurDir));
+    if relative {
+        format!("{}schemas/campaign.schema.json", "../".repeat(depth))
+    } else {
+        std::env::current_dir()
+            .map(|cwd| cwd.join("schemas/campaign.schema.json").display().to_string())
+            .unwrap_or_else(|_| "schemas/campaign.schema.json".to_string())
+    }
+}
+
+type Found = Option<(LiveCampaign, BTreeMap<String, String>)>;
+
+/// Describes each campaign and lists its tags, a few at a time, in the order given.
+async fn read_all<A: PersonalizeApi + 'static>(
+    api: Arc<A>,
+    arns: &[String],
+) -> Vec<Result<Found, LiveError>> {
+    let permits = Arc::new(Semaphore::new(CONCURRENCY));
+    let mut tasks = JoinSet::new();
+    for (index, arn) in arns.iter().cloned().enumerate() {
+        let (api, permits) = (api.clone(), permits.clone());
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let result = async {
+                let Some(live) = api.describe_campaign(&arn).await? else { return Ok(None) };
+                let tags = api.list_tags(&arn).await?;
+                Ok(Some((live, tags)))
+            }
+            .await;
+            (index, result)
+        });
+    }
+    let mut results: Vec<Option<Result<Found, LiveError>>> = vec![None; arns.len()];
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok((index, result)) = joined {
+            results[index] = Some(result);
+        }
+    }
+    results
+        .into_iter()
+        .map(|result| result.unwrap_or_else(|| Err(LiveError::Setup("the call was cancelled".into()))))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_modeline_points_back_from_the_folder() {
+        assert_eq!(schema_path(Path::new("campaigns")), "../schemas/campaign.schema.json");
+        assert_eq!(schema_path(Path::new("teams/search")), "../../schemas/campaign.schema.json");
+        assert!(is_campaign_arn("arn:aws:personalize:us-east-1:111122223333:campaign/home"));
+        assert!(!is_campaign_arn("arn:aws:personalize:us-east-1:111122223333:solution/home"));
+        assert!(!is_campaign_arn("home"));
+    }
+}

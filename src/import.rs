@@ -1,0 +1,270 @@
+//! Adopting existing campaigns: a live campaign written as a campaign file that pins what serves now, in the
+//! exact format `validate` accepts (and checked by it before it is handed out).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::arn::SolutionVersionArn;
+use crate::live::{CampaignStatus, LiveCampaign};
+use crate::load::check_source;
+use crate::spec::{ITEM_EXPLORATION_FIELDS, RANKING_INFLUENCE_FIELDS};
+
+/// What import makes of one live campaign.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Imported {
+    /// The file's text, and what the reader should know about it.
+    File { text: String, warnings: Vec<String> },
+    /// Nothing serves that a file could pin.
+    Skipped { reason: String },
+}
+
+/// The campaign file for `live`, pinning its serving state: the version (the `$LATEST` alias when it
+/// follows the newest version), TPS, the whole config as AWS reports it, and the tags without `aws:` keys.
+/// `schema` is the modeline's path to the schema, relative to where the file will be.
+pub fn campaign_file(live: &LiveCampaign, tags: &BTreeMap<String, String>, schema: &str) -> Imported {
+    let skip = |reason: String| Imported::Skipped { reason };
+    match &live.status {
+        status if status.is_deleting() => return skip(format!("it is being deleted ({status})")),
+        CampaignStatus::CreateFailed => {
+            return skip(format!(
+                "its creation failed ({}); nothing serves",
+                live.failure_reason.as_deref().unwrap_or("no reason given")
+            ));
+        }
+        status @ (CampaignStatus::CreatePending | CampaignStatus::CreateInProgress) => {
+            return skip(format!(
+                "it is being created ({status}); nothing serves yet: import it once it is ACTIVE"
+            ));
+        }
+        _ => {}
+    }
+    let mut warnings = Vec::new();
+    if let CampaignStatus::Other(status) = &live.status {
+        warnings.push(format!("its status is {status}; the file holds what it reports serving now"));
+    }
+    if let Some(update) = &live.latest_update {
+        if !update.status.is_finished() {
+            warnings.push(format!(
+                "an update is in flight ({}): the file holds what serves now, not what that update asks for",
+                update.status
+            ));
+        } else if update.status == CampaignStatus::CreateFailed {
+            warnings.push(format!(
+                "its latest update failed ({}): the file holds what serves now",
+                update.failure_reason.as_deref().unwrap_or("no reason given")
+            ));
+        }
+    }
+    let Ok(serving) = SolutionVersionArn::parse(&live.solution_version_arn) else {
+        return skip(format!(
+            "its solution version ARN {} is not one pz-apply can pin",
+            live.solution_version_arn
+        ));
+    };
+    let sync = live.config.as_ref().and_then(|config| config.sync_with_latest_solution_version) == Some(true);
+    let version = if sync { serving.latest_alias() } else { serving.to_string() };
+
+    let mut text = format!(
+        "# yaml-language-server: $schema={schema}\n# Imported from {} by pz-apply import.\n",
+        live.arn
+    );
+    text.push_str(&format!("name: {}\n", scalar(&live.name)));
+    text.push_str(&format!("solutionVersionArn: {}\n", scalar(&version)));
+    if let Some(tps) = live.min_provisioned_tps {
+        text.push_str(&format!("minProvisionedTPS: {tps}\n"));
+    }
+    if let Some(config) = &live.config {
+        text.push_str("campaignConfig:");
+        let mut section = String::new();
+        if let Some(sync) = config.sync_with_latest_solution_version {
+            section.push_str(&format!("  syncWithLatestSolutionVersion: {sync}\n"));
+        }
+        if let Some(metadata) = config.enable_metadata_with_recommendations {
+            section.push_str(&format!("  enableMetadataWithRecommendations: {metadata}\n"));
+        }
+        if let Some(exploration) = &config.item_exploration_config {
+            section.push_str(&map_section(
+                "itemExplorationConfig",
+                exploration.iter().filter_map(|(key, value)| {
+                    if ITEM_EXPLORATION_FIELDS.contains(&key.as_str()) {
+                        Some((key.clone(), scalar(value)))
+                    } else {
+                        warnings.push(format!(
+                            "left out itemExplorationConfig.{key}, which pz-apply does not know"
+                        ));
+                        None
+                    }
+                }),
+            ));
+        }
+        if let Some(ranking) = &config.ranking_influence {
+            section.push_str(&map_section(
+                "rankingInfluence",
+                ranking.iter().filter_map(|(key, value)| {
+                    if RANKING_INFLUENCE_FIELDS.contains(&key.as_str()) {
+                        Some((key.clone(), serde_json::json!(value).to_string()))
+                    } else {
+                        warnings
+                            .push(format!("left out rankingInfluence.{key}, which pz-apply does not know"));
+                        None
+                    }
+                }),
+            ));
+        }
+        if section.is_empty() {
+            text.push_str(" {}\n");
+        } else {
+            text.push('\n');
+            text.push_str(&section);
+        }
+    }
+    let tags: Vec<(String, String)> = tags
+        .iter()
+        .filter(|(key, _)| !key.get(..4).is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:")))
+        .map(|(key, value)| (scalar(key), scalar(value)))
+        .collect();
+    if tags.is_empty() {
+        text.push_str("tags: {}\n");
+    } else {
+        text.push_str("tags:\n");
+        for (key, value) in tags {
+            text.push_str(&format!("  {key}: {value}\n"));
+        }
+    }
+
+    // What import hands out must be what validate accepts, and must name this very campaign.
+    let (campaigns, diagnostics) = check_source(Path::new("imported.yaml"), &text);
+    match (campaigns.first(), diagnostics.first()) {
+        (Some(campaign), None) if campaign.campaign_arn == live.arn => Imported::File { text, warnings },
+        (_, Some(diagnostic)) => {
+            skip(format!("it cannot be written as a valid campaign file: {}", diagnostic.message))
+        }
+        _ => skip(format!("the file would define another campaign than {}", live.arn)),
+    }
+}
+
+fn map_section(name: &str, entries: impl Iterator<Item = (String, String)>) -> String {
+    let lines: Vec<String> = entries.map(|(key, value)| format!("    {key}: {value}\n")).collect();
+    if lines.is_empty() { format!("  {name}: {{}}\n") } else { format!("  {name}:\n{}", lines.concat()) }
+}
+
+/// A string as a YAML scalar that reads back as the same string: plain when nothing in it could be read
+/// otherwise, double-quoted (JSON escaping, which YAML shares) when it could.
+pub fn scalar(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '/')
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || "_./:$@+=-".contains(c))
+        && !text.ends_with(':')
+        && text.parse::<f64>().is_err()
+        && !["null", "true", "false", "yes", "no", "on", "off", "y", "n"]
+            .contains(&text.to_ascii_lowercase().as_str());
+    if plain { text.to_string() } else { serde_json::Value::String(text.to_string()).to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::{LiveCampaignUpdate, ServingConfig};
+
+    fn live() -> LiveCampaign {
+        LiveCampaign {
+            name: "home".into(),
+            arn: "arn:aws:personalize:us-east-1:111122223333:campaign/home".into(),
+            solution_version_arn: "arn:aws:personalize:us-east-1:111122223333:solution/s/v2".into(),
+            min_provisioned_tps: Some(3),
+            config: Some(ServingConfig {
+                item_exploration_config: Some([("explorationWeight".into(), "0.30".into())].into()),
+                enable_metadata_with_recommendations: Some(true),
+                sync_with_latest_solution_version: Some(true),
+                ranking_influence: Some([("FRESHNESS".into(), 0.6)].into()),
+            }),
+            status: CampaignStatus::Active,
+            failure_reason: None,
+            latest_update: None,
+        }
+    }
+
+    #[test]
+    fn pins_the_serving_state_in_the_file_format() {
+        let tags = BTreeMap::from([
+            ("team".to_string(), "discovery".to_string()),
+            ("cost-center".to_string(), "4410".to_string()),
+            ("aws:cloudformation:stack-name".to_string(), "x".to_string()),
+        ]);
+        let Imported::File { text, warnings } =
+            campaign_file(&live(), &tags, "../schemas/campaign.schema.json")
+        else {
+            panic!("not imported");
+        };
+        assert!(warnings.is_empty());
+        assert_eq!(
+            text,
+            "# yaml-language-server: $schema=../schemas/campaign.schema.json\n\
+             # Imported from arn:aws:personalize:us-east-1:111122223333:campaign/home by pz-apply import.\n\
+             name: home\n\
+             solutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/s/$LATEST\n\
+             minProvisionedTPS: 3\n\
+             campaignConfig:\n  \
+               syncWithLatestSolutionVersion: true\n  \
+               enableMetadataWithRecommendations: true\n  \
+               itemExplorationConfig:\n    \
+                 explorationWeight: \"0.30\"\n  \
+               rankingInfluence:\n    \
+                 FRESHNESS: 0.6\n\
+             tags:\n  \
+               cost-center: \"4410\"\n  \
+               team: discovery\n"
+        );
+    }
+
+    #[test]
+    fn skips_what_does_not_serve_and_warns_about_what_is_in_flight() {
+        let mut creating = live();
+        creating.status = CampaignStatus::CreateInProgress;
+        assert!(
+            matches!(campaign_file(&creating, &BTreeMap::new(), "s"), Imported::Skipped { reason } if reason.contains("being created"))
+        );
+        let mut failed = live();
+        failed.status = CampaignStatus::CreateFailed;
+        failed.failure_reason = Some("quota".into());
+        assert!(
+            matches!(campaign_file(&failed, &BTreeMap::new(), "s"), Imported::Skipped { reason } if reason.contains("quota"))
+        );
+        let mut deleting = live();
+        deleting.status = CampaignStatus::DeletePending;
+        assert!(matches!(campaign_file(&deleting, &BTreeMap::new(), "s"), Imported::Skipped { .. }));
+        let mut updating = live();
+        updating.latest_update = Some(LiveCampaignUpdate {
+            solution_version_arn: None,
+            min_provisioned_tps: Some(9),
+            config: None,
+            status: CampaignStatus::CreateInProgress,
+            failure_reason: None,
+        });
+        let Imported::File { text, warnings } = campaign_file(&updating, &BTreeMap::new(), "s") else {
+            panic!()
+        };
+        assert!(text.contains("minProvisionedTPS: 3\n"), "the serving value, not the update's");
+        assert!(warnings[0].contains("an update is in flight (CREATE IN_PROGRESS)"));
+    }
+
+    #[test]
+    fn scalars_read_back_as_the_same_string() {
+        for (text, expected) in [
+            ("home-recs", "home-recs"),
+            (
+                "arn:aws:personalize:us-east-1:1:solution/s/$LATEST",
+                "arn:aws:personalize:us-east-1:1:solution/s/$LATEST",
+            ),
+            ("4410", "\"4410\""),
+            ("0.3", "\"0.3\""),
+            ("yes", "\"yes\""),
+            ("a b", "\"a b\""),
+            ("", "\"\""),
+            ("équipe", "\"équipe\""),
+            ("key:", "\"key:\""),
+        ] {
+            assert_eq!(scalar(text), expected, "{text}");
+        }
+    }
+}
