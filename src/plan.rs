@@ -9,13 +9,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 use crate::arn::SolutionVersionArn;
 use crate::live::{
     CampaignStatus, CampaignSummary, CreateCampaignRequest, LiveCampaign, LiveError, PersonalizeApi,
-    ServingConfig, UpdateCampaignRequest,
+    ServingConfig, UpdateCampaignRequest, map_concurrently,
 };
 use crate::spec::CampaignSpec;
 use crate::validate::LoadedCampaign;
@@ -160,28 +158,15 @@ pub async fn observe<A: PersonalizeApi + 'static>(
     campaigns: &[LoadedCampaign],
     concurrency: usize,
 ) -> Vec<Result<Observed, LiveError>> {
-    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut tasks = JoinSet::new();
-    for (index, campaign) in campaigns.iter().enumerate() {
-        let (api, permits) = (api.clone(), permits.clone());
-        let arn = campaign.campaign_arn.clone();
-        let manages_tags = campaign.spec.tags.is_some();
-        tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            (index, observe_one(api.as_ref(), &arn, manages_tags).await)
-        });
-    }
-    let mut results: Vec<Option<Result<Observed, LiveError>>> = vec![None; campaigns.len()];
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((index, result)) => results[index] = Some(result),
-            Err(error) => tracing::error!(%error, "an observe task ended abnormally"),
-        }
-    }
-    results
-        .into_iter()
-        .map(|result| result.unwrap_or_else(|| Err(LiveError::Setup("the call was cancelled".to_string()))))
-        .collect()
+    let targets: Vec<(String, bool)> = campaigns
+        .iter()
+        .map(|campaign| (campaign.campaign_arn.clone(), campaign.spec.tags.is_some()))
+        .collect();
+    map_concurrently(targets, concurrency, move |(arn, manages_tags)| {
+        let api = api.clone();
+        async move { observe_one(api.as_ref(), &arn, manages_tags).await }
+    })
+    .await
 }
 
 pub async fn observe_one<A: PersonalizeApi>(

@@ -21,22 +21,6 @@ fn seed() -> Value {
     })
 }
 
-fn command(dir: &Path, running: &RunningEmulator) -> std::process::Command {
-    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin!("pz-apply"));
-    command.current_dir(dir).env("HOME", dir).env_remove("GITHUB_ACTIONS");
-    for (key, _) in std::env::vars() {
-        if key.starts_with("AWS_") {
-            command.env_remove(key);
-        }
-    }
-    command
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
-        .env("AWS_ENDPOINT_URL_PERSONALIZE", running.endpoint_url())
-        .stdin(Stdio::null());
-    command
-}
-
 fn files(dir: &Path, tps: u32) {
     std::fs::create_dir_all(dir.join("campaigns")).unwrap();
     std::fs::write(
@@ -44,19 +28,6 @@ fn files(dir: &Path, tps: u32) {
         format!("name: home\nsolutionVersionArn: {V1}\nminProvisionedTPS: {tps}\n"),
     )
     .unwrap();
-}
-
-async fn output(mut command: std::process::Command) -> (i32, String, String) {
-    tokio::task::spawn_blocking(move || {
-        let output = command.output().unwrap();
-        (
-            output.status.code().unwrap_or(-1),
-            String::from_utf8(output.stdout).unwrap(),
-            String::from_utf8(output.stderr).unwrap(),
-        )
-    })
-    .await
-    .unwrap()
 }
 
 fn updates(running: &RunningEmulator) -> usize {
@@ -100,9 +71,9 @@ async fn without_a_terminal_apply_needs_auto_approve() {
     let running = support::start_emulator_timed(seed(), 0.2).await;
     let dir = tempfile::tempdir().unwrap();
     files(dir.path(), 3);
-    let mut apply = command(dir.path(), &running);
+    let mut apply = support::pz_apply_against(dir.path(), &running);
     apply.arg("apply");
-    let (code, stdout, stderr) = output(apply).await;
+    let (code, stdout, stderr) = support::output(apply).await;
     assert_eq!(code, 1);
     assert!(stdout.contains("minProvisionedTPS: 2 -> 3"), "the plan is shown first: {stdout}");
     assert!(stderr.contains("stdin is not a terminal: nothing was applied"), "{stderr}");
@@ -115,18 +86,18 @@ async fn auto_approve_applies_and_a_second_run_has_nothing_to_do() {
     let running = support::start_emulator_timed(seed(), 0.3).await;
     let dir = tempfile::tempdir().unwrap();
     files(dir.path(), 3);
-    let mut apply = command(dir.path(), &running);
+    let mut apply = support::pz_apply_against(dir.path(), &running);
     apply.args(["apply", "--auto-approve", "--poll-interval", "100ms"]);
-    let (code, stdout, stderr) = output(apply).await;
+    let (code, stdout, stderr) = support::output(apply).await;
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("home: UpdateCampaign sent\n"), "{stdout}");
     assert!(stdout.contains("home: status ACTIVE\n"), "{stdout}");
     assert!(stdout.contains("\nCAMPAIGN  RESULT\nhome      updated\n"), "{stdout}");
     assert!(stdout.contains("0 created, 1 updated, 0 unchanged, 0 failed, 0 timed out."), "{stdout}");
 
-    let mut again = command(dir.path(), &running);
+    let mut again = support::pz_apply_against(dir.path(), &running);
     again.args(["apply", "--auto-approve"]);
-    let (code, stdout, _) = output(again).await;
+    let (code, stdout, _) = support::output(again).await;
     assert_eq!((code, stdout.as_str()), (0, "No changes: 1 campaign matches its file.\n"));
     assert_eq!(updates(&running), 1);
 }
@@ -137,9 +108,9 @@ async fn json_streams_one_event_per_line_and_failures_exit_1() {
     running.emulator.fail_next_update(HOME, "Insufficient capacity");
     let dir = tempfile::tempdir().unwrap();
     files(dir.path(), 3);
-    let mut apply = command(dir.path(), &running);
+    let mut apply = support::pz_apply_against(dir.path(), &running);
     apply.args(["apply", "--auto-approve", "--poll-interval", "100ms", "--format", "json"]);
-    let (code, stdout, stderr) = output(apply).await;
+    let (code, stdout, stderr) = support::output(apply).await;
     assert_eq!(code, 1);
     assert_eq!(stderr, "error: 1 of 1 campaign did not reach the state of their files\n");
     let events: Vec<Value> = stdout.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
@@ -166,17 +137,17 @@ async fn a_saved_plan_applies_only_while_it_is_fresh() {
     let running = support::start_emulator_timed(seed(), 0.2).await;
     let dir = tempfile::tempdir().unwrap();
     files(dir.path(), 3);
-    let mut plan = command(dir.path(), &running);
+    let mut plan = support::pz_apply_against(dir.path(), &running);
     plan.args(["plan", "--out", "plan.json"]);
-    assert_eq!(output(plan).await.0, 0);
+    assert_eq!(support::output(plan).await.0, 0);
 
     // Someone changes the campaign after the plan was saved.
     running.emulator.call("UpdateCampaign", &json!({ "campaignArn": HOME, "minProvisionedTPS": 5 })).unwrap();
     running.emulator.finish_in_flight();
     let before = running.emulator.requests().len();
-    let mut stale = command(dir.path(), &running);
+    let mut stale = support::pz_apply_against(dir.path(), &running);
     stale.args(["apply", "--plan", "plan.json"]);
-    let (code, _, stderr) = output(stale).await;
+    let (code, _, stderr) = support::output(stale).await;
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("the saved plan is stale; nothing was applied"), "{stderr}");
     assert!(stderr.contains("home: ") && stderr.contains("minProvisionedTPS: 2 -> 5"), "{stderr}");
@@ -184,12 +155,12 @@ async fn a_saved_plan_applies_only_while_it_is_fresh() {
     assert!(after.iter().all(|call| call.operation == "DescribeCampaign"), "{after:?}");
 
     // A fresh plan applies without asking, even with no terminal.
-    let mut plan = command(dir.path(), &running);
+    let mut plan = support::pz_apply_against(dir.path(), &running);
     plan.args(["plan", "--out", "plan.json"]);
-    assert_eq!(output(plan).await.0, 0);
-    let mut apply = command(dir.path(), &running);
+    assert_eq!(support::output(plan).await.0, 0);
+    let mut apply = support::pz_apply_against(dir.path(), &running);
     apply.args(["apply", "--plan", "plan.json", "--poll-interval", "100ms"]);
-    let (code, stdout, stderr) = output(apply).await;
+    let (code, stdout, stderr) = support::output(apply).await;
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert_eq!(
         running.emulator.call("DescribeCampaign", &json!({ "campaignArn": HOME })).unwrap()["campaign"]["minProvisionedTPS"],
@@ -202,9 +173,9 @@ async fn the_timeout_lists_what_is_in_flight_and_exits_1() {
     let running = support::start_emulator_timed(seed(), 60.0).await;
     let dir = tempfile::tempdir().unwrap();
     files(dir.path(), 3);
-    let mut apply = command(dir.path(), &running);
+    let mut apply = support::pz_apply_against(dir.path(), &running);
     apply.args(["apply", "--auto-approve", "--poll-interval", "100ms", "--timeout", "1s"]);
-    let (code, stdout, stderr) = output(apply).await;
+    let (code, stdout, stderr) = support::output(apply).await;
     assert_eq!(code, 1, "{stderr}");
     assert!(stdout.contains("home      timed out (last status CREATE"), "{stdout}");
     assert!(stdout.contains("Still in flight: home. AWS carries on"), "{stdout}");
@@ -216,7 +187,7 @@ async fn ctrl_c_stops_waiting_and_exits_130() {
     let running = support::start_emulator_timed(seed(), 60.0).await;
     let dir = tempfile::tempdir().unwrap();
     files(dir.path(), 3);
-    let mut apply = command(dir.path(), &running);
+    let mut apply = support::pz_apply_against(dir.path(), &running);
     apply
         .args(["apply", "--auto-approve", "--poll-interval", "100ms"])
         .stdout(Stdio::piped())
@@ -239,7 +210,7 @@ async fn a_run_killed_mid_wait_resumes_without_a_second_update() {
     let running = support::start_emulator_timed(seed(), 2.0).await;
     let dir = tempfile::tempdir().unwrap();
     files(dir.path(), 3);
-    let mut first = command(dir.path(), &running);
+    let mut first = support::pz_apply_against(dir.path(), &running);
     first
         .args(["apply", "--auto-approve", "--poll-interval", "100ms"])
         .stdout(Stdio::null())
@@ -249,9 +220,9 @@ async fn a_run_killed_mid_wait_resumes_without_a_second_update() {
     child.kill().unwrap();
     let _ = child.wait();
 
-    let mut second = command(dir.path(), &running);
+    let mut second = support::pz_apply_against(dir.path(), &running);
     second.args(["apply", "--auto-approve", "--poll-interval", "100ms"]);
-    let (code, stdout, stderr) = output(second).await;
+    let (code, stdout, stderr) = support::output(second).await;
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("> home (wait)"), "the second run only waits: {stdout}");
     assert_eq!(updates(&running), 1, "exactly one UpdateCampaign in the request log");

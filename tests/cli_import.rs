@@ -2,9 +2,6 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::Command;
-
 use pz_emulator::RunningEmulator;
 use serde_json::{Value, json};
 
@@ -39,35 +36,6 @@ fn every_kind() -> Value {
     })
 }
 
-fn command(dir: &Path, running: &RunningEmulator) -> Command {
-    let mut command = Command::new(assert_cmd::cargo::cargo_bin!("pz-apply"));
-    command.current_dir(dir).env("HOME", dir);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("AWS_") {
-            command.env_remove(key);
-        }
-    }
-    command
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL_PERSONALIZE", running.endpoint_url());
-    command
-}
-
-async fn output(mut command: Command) -> (i32, String, String) {
-    tokio::task::spawn_blocking(move || {
-        let output = command.output().unwrap();
-        (
-            output.status.code().unwrap_or(-1),
-            String::from_utf8(output.stdout).unwrap(),
-            String::from_utf8(output.stderr).unwrap(),
-        )
-    })
-    .await
-    .unwrap()
-}
-
 fn writes(running: &RunningEmulator) -> Vec<String> {
     running
         .emulator
@@ -82,9 +50,9 @@ fn writes(running: &RunningEmulator) -> Vec<String> {
 async fn every_kind_of_campaign_round_trips_to_an_empty_plan() {
     let running = support::start_emulator(every_kind()).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut import = command(dir.path(), &running);
+    let mut import = support::pz_apply_against(dir.path(), &running);
     import.args(["import", "--all"]);
-    let (code, stdout, stderr) = output(import).await;
+    let (code, stdout, stderr) = support::output(import).await;
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout.lines().count(), 5, "{stdout}");
     assert!(stderr.ends_with("5 imported, 0 skipped, 0 failed\n"), "{stderr}");
@@ -98,12 +66,12 @@ async fn every_kind_of_campaign_round_trips_to_an_empty_plan() {
     let exploring = std::fs::read_to_string(dir.path().join("campaigns/exploring.yaml")).unwrap();
     assert!(exploring.contains("explorationWeight: \"0.30\"\n"), "kept as AWS formats it: {exploring}");
 
-    let mut validate = command(dir.path(), &running);
+    let mut validate = support::pz_apply_against(dir.path(), &running);
     validate.arg("validate");
-    assert_eq!(output(validate).await.0, 0);
-    let mut plan = command(dir.path(), &running);
+    assert_eq!(support::output(validate).await.0, 0);
+    let mut plan = support::pz_apply_against(dir.path(), &running);
     plan.args(["plan", "--detailed-exitcode"]);
-    let (code, stdout, stderr) = output(plan).await;
+    let (code, stdout, stderr) = support::output(plan).await;
     assert_eq!((code, stdout.as_str()), (0, "No changes: 5 campaigns match their files.\n"), "{stderr}");
     assert!(writes(&running).is_empty());
 }
@@ -112,9 +80,9 @@ async fn every_kind_of_campaign_round_trips_to_an_empty_plan() {
 async fn import_by_arn_and_by_solution() {
     let running = support::start_emulator(every_kind()).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut by_arn = command(dir.path(), &running);
+    let mut by_arn = support::pz_apply_against(dir.path(), &running);
     by_arn.args(["import", &campaign_arn("pinned"), "--dir", "teams/search"]);
-    let (code, stdout, stderr) = output(by_arn).await;
+    let (code, stdout, stderr) = support::output(by_arn).await;
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout, "wrote teams/search/pinned.yaml\n");
     let pinned = std::fs::read_to_string(dir.path().join("teams/search/pinned.yaml")).unwrap();
@@ -124,22 +92,22 @@ async fn import_by_arn_and_by_solution() {
     );
     assert!(pinned.contains("minProvisionedTPS: 4\n"));
 
-    let mut by_solution = command(dir.path(), &running);
+    let mut by_solution = support::pz_apply_against(dir.path(), &running);
     by_solution.args(["import", "--solution", &solution("trending"), "--stdout"]);
-    let (code, stdout, _) = output(by_solution).await;
+    let (code, stdout, _) = support::output(by_solution).await;
     assert_eq!(code, 0);
     let names: Vec<&str> = stdout.lines().filter_map(|line| line.strip_prefix("name: ")).collect();
     assert_eq!(names, ["ranked", "tagged"]);
 
-    let mut missing = command(dir.path(), &running);
+    let mut missing = support::pz_apply_against(dir.path(), &running);
     missing.args(["import", &campaign_arn("nope"), "--stdout"]);
-    let (code, _, stderr) = output(missing).await;
+    let (code, _, stderr) = support::output(missing).await;
     assert_eq!(code, 1);
     assert!(stderr.contains(&format!("error: {}: no such campaign", campaign_arn("nope"))), "{stderr}");
 
-    let mut not_an_arn = command(dir.path(), &running);
+    let mut not_an_arn = support::pz_apply_against(dir.path(), &running);
     not_an_arn.args(["import", &solution("recs")]);
-    let (code, _, stderr) = output(not_an_arn).await;
+    let (code, _, stderr) = support::output(not_an_arn).await;
     assert_eq!(code, 1);
     assert!(stderr.contains("is not a campaign ARN"), "{stderr}");
 }
@@ -155,9 +123,9 @@ async fn all_reads_every_page() {
     }))
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let mut import = command(dir.path(), &running);
+    let mut import = support::pz_apply_against(dir.path(), &running);
     import.args(["import", "--all", "--stdout"]);
-    let (code, stdout, stderr) = output(import).await;
+    let (code, stdout, stderr) = support::output(import).await;
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout.matches("\nname: ").count(), 105);
     let pages = running.emulator.requests().iter().filter(|call| call.operation == "ListCampaigns").count();
@@ -176,9 +144,9 @@ async fn existing_files_and_definitions_are_kept_unless_forced() {
     let other = format!("name: other\nsolutionVersionArn: {}/v1\n", solution("recs"));
     std::fs::write(dir.path().join("campaigns/tagged.yaml"), &other).unwrap();
 
-    let mut import = command(dir.path(), &running);
+    let mut import = support::pz_apply_against(dir.path(), &running);
     import.args(["import", &campaign_arn("pinned"), &campaign_arn("tagged")]);
-    let (code, stdout, stderr) = output(import).await;
+    let (code, stdout, stderr) = support::output(import).await;
     assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
     assert!(
         stderr.contains("skipped pinned: already defined in campaigns/mine.yaml (--force writes it anyway)"),
@@ -191,9 +159,9 @@ async fn existing_files_and_definitions_are_kept_unless_forced() {
     assert_eq!(std::fs::read_to_string(dir.path().join("campaigns/tagged.yaml")).unwrap(), other);
     assert!(!dir.path().join("campaigns/pinned.yaml").exists());
 
-    let mut forced = command(dir.path(), &running);
+    let mut forced = support::pz_apply_against(dir.path(), &running);
     forced.args(["import", &campaign_arn("tagged"), "--force"]);
-    let (code, stdout, _) = output(forced).await;
+    let (code, stdout, _) = support::output(forced).await;
     assert_eq!((code, stdout.as_str()), (0, "wrote campaigns/tagged.yaml\n"));
     assert!(
         std::fs::read_to_string(dir.path().join("campaigns/tagged.yaml"))
@@ -217,9 +185,9 @@ async fn campaigns_that_serve_nothing_are_skipped_with_the_reason() {
         .call("UpdateCampaign", &json!({ "campaignArn": campaign_arn("pinned"), "minProvisionedTPS": 9 }))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut import = command(dir.path(), &running);
+    let mut import = support::pz_apply_against(dir.path(), &running);
     import.args(["import", &campaign_arn("fresh"), &campaign_arn("pinned"), "--stdout"]);
-    let (code, stdout, stderr) = output(import).await;
+    let (code, stdout, stderr) = support::output(import).await;
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("skipped fresh: it is being created (CREATE PENDING)"), "{stderr}");
     assert!(stderr.contains("warning: pinned: an update is in flight (CREATE PENDING)"), "{stderr}");
@@ -230,13 +198,13 @@ async fn campaigns_that_serve_nothing_are_skipped_with_the_reason() {
 async fn plan_lists_unmanaged_campaigns_without_changing_the_exit_code() {
     let running = support::start_emulator(every_kind()).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut import = command(dir.path(), &running);
+    let mut import = support::pz_apply_against(dir.path(), &running);
     import.args(["import", &campaign_arn("pinned"), &campaign_arn("tagged")]);
-    assert_eq!(output(import).await.0, 0);
+    assert_eq!(support::output(import).await.0, 0);
 
-    let mut plan = command(dir.path(), &running);
+    let mut plan = support::pz_apply_against(dir.path(), &running);
     plan.args(["plan", "--show-unmanaged", "--detailed-exitcode"]);
-    let (code, stdout, stderr) = output(plan).await;
+    let (code, stdout, stderr) = support::output(plan).await;
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("Unmanaged: 3 live campaigns that no file defines:\n"), "{stdout}");
     assert!(
@@ -244,9 +212,9 @@ async fn plan_lists_unmanaged_campaigns_without_changing_the_exit_code() {
         "{stdout}"
     );
 
-    let mut json_plan = command(dir.path(), &running);
+    let mut json_plan = support::pz_apply_against(dir.path(), &running);
     json_plan.args(["plan", "--show-unmanaged", "--format", "json"]);
-    let (_, stdout, _) = output(json_plan).await;
+    let (_, stdout, _) = support::output(json_plan).await;
     let document: Value = serde_json::from_str(&stdout).unwrap();
     let names: Vec<&str> =
         document["unmanaged"].as_array().unwrap().iter().filter_map(|u| u["name"].as_str()).collect();

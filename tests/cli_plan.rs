@@ -4,7 +4,6 @@ mod support;
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use assert_cmd::cargo::cargo_bin_cmd;
 use pz_emulator::RunningEmulator;
 use serde_json::{Value, json};
@@ -16,34 +15,6 @@ fn seed() -> Value {
         "solutions": [{ "solutionArn": "arn:aws:personalize:us-east-1:111122223333:solution/home-recs", "versions": ["v1"] }],
         "campaigns": [{ "name": "home", "solutionVersionArn": V1, "minProvisionedTPS": 2 }]
     })
-}
-
-fn pz_apply(dir: &Path, running: &RunningEmulator) -> Command {
-    let mut command = cargo_bin_cmd!("pz-apply");
-    command.current_dir(dir).env("HOME", dir).env_remove("GITHUB_ACTIONS").env_remove("NO_COLOR");
-    for (key, _) in std::env::vars() {
-        if key.starts_with("AWS_") {
-            command.env_remove(key);
-        }
-    }
-    command
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
-        .env("AWS_ENDPOINT_URL_PERSONALIZE", running.endpoint_url());
-    command
-}
-
-async fn output(mut command: Command) -> (i32, String, String) {
-    tokio::task::spawn_blocking(move || {
-        let output = command.output().unwrap();
-        (
-            output.status.code().unwrap(),
-            String::from_utf8(output.stdout).unwrap(),
-            String::from_utf8(output.stderr).unwrap(),
-        )
-    })
-    .await
-    .unwrap()
 }
 
 fn write_files(dir: &Path, tps: u32) {
@@ -69,9 +40,9 @@ async fn converged_files_plan_nothing_and_exit_0_even_with_detailed_exitcode() {
     let running = support::start_emulator(seed()).await;
     let dir = tempfile::tempdir().unwrap();
     write_files(dir.path(), 2);
-    let mut command = pz_apply(dir.path(), &running);
+    let mut command = support::pz_apply_against(dir.path(), &running);
     command.args(["plan", "--detailed-exitcode"]);
-    let (code, stdout, stderr) = output(command).await;
+    let (code, stdout, stderr) = support::output(command).await;
     assert_eq!((code, stdout.as_str()), (0, "No changes: 1 campaign matches its file.\n"), "{stderr}");
     assert_eq!(writes(&running), 0);
 }
@@ -81,9 +52,9 @@ async fn changes_exit_2_only_with_detailed_exitcode() {
     let running = support::start_emulator(seed()).await;
     let dir = tempfile::tempdir().unwrap();
     write_files(dir.path(), 4);
-    let mut command = pz_apply(dir.path(), &running);
+    let mut command = support::pz_apply_against(dir.path(), &running);
     command.arg("plan");
-    let (code, stdout, _) = output(command).await;
+    let (code, stdout, _) = support::output(command).await;
     assert_eq!(code, 0);
     assert!(
         stdout.starts_with("~ home (update)  campaigns/home.yaml:1\n    minProvisionedTPS: 2 -> 4\n"),
@@ -92,9 +63,9 @@ async fn changes_exit_2_only_with_detailed_exitcode() {
     assert!(stdout.ends_with("Plan: 0 to create, 1 to update, 0 unchanged.\n"), "{stdout}");
     assert!(!stdout.contains('\x1b'), "no colour when stdout is not a terminal");
 
-    let mut command = pz_apply(dir.path(), &running);
+    let mut command = support::pz_apply_against(dir.path(), &running);
     command.args(["plan", "--detailed-exitcode", "--color", "always"]);
-    let (code, stdout, _) = output(command).await;
+    let (code, stdout, _) = support::output(command).await;
     assert_eq!(code, 2);
     assert!(stdout.contains("\x1b[33m~\x1b[0m"), "{stdout}");
     assert_eq!(writes(&running), 0);
@@ -105,9 +76,9 @@ async fn json_markdown_and_a_saved_plan() {
     let running = support::start_emulator(seed()).await;
     let dir = tempfile::tempdir().unwrap();
     write_files(dir.path(), 4);
-    let mut command = pz_apply(dir.path(), &running);
+    let mut command = support::pz_apply_against(dir.path(), &running);
     command.args(["plan", "--format", "json", "--out", "saved.json"]);
-    let (code, stdout, stderr) = output(command).await;
+    let (code, stdout, stderr) = support::output(command).await;
     assert_eq!(code, 0, "{stderr}");
     let document: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(document["format_version"], "1");
@@ -124,9 +95,9 @@ async fn json_markdown_and_a_saved_plan() {
     assert_eq!(saved["campaigns"][0]["fingerprint"].as_str().map(str::len), Some(16));
     assert_eq!(saved["campaigns"][0]["request"], campaign["request"]);
 
-    let mut command = pz_apply(dir.path(), &running);
+    let mut command = support::pz_apply_against(dir.path(), &running);
     command.args(["plan", "--format", "markdown"]);
-    let (code, stdout, _) = output(command).await;
+    let (code, stdout, _) = support::output(command).await;
     assert_eq!(code, 0);
     assert!(
         stdout.starts_with("### pz-apply plan\n\nPlan: 0 to create, 1 to update, 0 unchanged.\n"),
@@ -141,9 +112,9 @@ async fn invalid_files_and_failed_calls_exit_1_without_a_plan() {
     let running = support::start_emulator(seed()).await;
     let dir = tempfile::tempdir().unwrap();
     write_files(dir.path(), 0);
-    let mut command = pz_apply(dir.path(), &running);
+    let mut command = support::pz_apply_against(dir.path(), &running);
     command.args(["plan", "--detailed-exitcode"]);
-    let (code, stdout, stderr) = output(command).await;
+    let (code, stdout, stderr) = support::output(command).await;
     assert_eq!((code, stdout.as_str()), (1, ""));
     assert!(stderr.contains("campaigns/home.yaml:3:20: error: `minProvisionedTPS` is 0"), "{stderr}");
     assert!(running.emulator.requests().is_empty(), "nothing is sent for invalid files");
@@ -154,9 +125,9 @@ async fn invalid_files_and_failed_calls_exit_1_without_a_plan() {
         count: None,
         fault: pz_emulator::FaultKind::Throttling,
     });
-    let mut command = pz_apply(dir.path(), &running);
+    let mut command = support::pz_apply_against(dir.path(), &running);
     command.args(["plan", "--max-attempts", "2"]);
-    let (code, stdout, stderr) = output(command).await;
+    let (code, stdout, stderr) = support::output(command).await;
     assert_eq!((code, stdout.as_str()), (1, ""));
     assert!(
         stderr.contains("error: campaign home: throttled by AWS (ThrottlingException) after all retries"),

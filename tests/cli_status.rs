@@ -5,39 +5,12 @@ mod support;
 
 use std::path::Path;
 
-use assert_cmd::Command;
-use assert_cmd::cargo::cargo_bin_cmd;
 use pz_emulator::RunningEmulator;
 
 const CAMPAIGN: &str =
     "name: home\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v1\n";
 const OTHER: &str = "name: away\nsolutionVersionArn: arn:aws:personalize:eu-west-1:111122223333:solution/away/$LATEST\n\
                      campaignConfig:\n  syncWithLatestSolutionVersion: true\n";
-
-/// The binary with an environment that cannot reach real AWS: no credentials, no profiles, no instance
-/// metadata.
-fn pz_apply(dir: &Path) -> Command {
-    let mut command = cargo_bin_cmd!("pz-apply");
-    command
-        .current_dir(dir)
-        .env("HOME", dir)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("GITHUB_ACTIONS");
-    for (key, _) in std::env::vars() {
-        if key.starts_with("AWS_") {
-            command.env_remove(key);
-        }
-    }
-    command
-}
-
-fn with_credentials(mut command: Command) -> Command {
-    command
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
-        .env("AWS_REGION", "us-east-1");
-    command
-}
 
 async fn emulator() -> RunningEmulator {
     support::start_emulator(serde_json::json!({
@@ -57,28 +30,14 @@ fn files(dir: &Path) {
     std::fs::write(dir.join("campaigns/away.yaml"), OTHER).unwrap();
 }
 
-/// Runs the binary off the async runtime, so the in-process emulator keeps answering.
-async fn output(mut command: Command) -> (i32, String, String) {
-    tokio::task::spawn_blocking(move || {
-        let output = command.output().unwrap();
-        (
-            output.status.code().unwrap(),
-            String::from_utf8(output.stdout).unwrap(),
-            String::from_utf8(output.stderr).unwrap(),
-        )
-    })
-    .await
-    .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_describes_each_campaign_through_the_endpoint() {
     let running = emulator().await;
     let dir = tempfile::tempdir().unwrap();
     files(dir.path());
-    let mut command = with_credentials(pz_apply(dir.path()));
+    let mut command = support::pz_apply_against(dir.path(), &running);
     command.args(["status", "--endpoint-url", &running.endpoint_url()]);
-    let (code, stdout, stderr) = output(command).await;
+    let (code, stdout, stderr) = support::output(command).await;
     assert_eq!(code, 0, "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(lines[0].starts_with("CAMPAIGN  STATUS"), "{stdout}");
@@ -99,9 +58,9 @@ async fn the_endpoint_can_come_from_the_environment_and_json_is_for_tools() {
     let running = emulator().await;
     let dir = tempfile::tempdir().unwrap();
     files(dir.path());
-    let mut command = with_credentials(pz_apply(dir.path()));
+    let mut command = support::pz_apply_against(dir.path(), &running);
     command.args(["status", "--format", "json"]).env("AWS_ENDPOINT_URL_PERSONALIZE", running.endpoint_url());
-    let (code, stdout, stderr) = output(command).await;
+    let (code, stdout, stderr) = support::output(command).await;
     assert_eq!(code, 0, "{stderr}");
     let rows: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(rows[0]["name"], "away");
@@ -118,9 +77,9 @@ async fn invalid_files_are_reported_and_nothing_is_called() {
     let dir = tempfile::tempdir().unwrap();
     files(dir.path());
     std::fs::write(dir.path().join("campaigns/bad.yaml"), "name: -bad\n").unwrap();
-    let mut command = with_credentials(pz_apply(dir.path()));
+    let mut command = support::pz_apply_against(dir.path(), &running);
     command.args(["status", "--endpoint-url", &running.endpoint_url()]);
-    let (code, stdout, stderr) = output(command).await;
+    let (code, stdout, stderr) = support::output(command).await;
     assert_eq!(code, 1);
     assert!(stdout.is_empty());
     assert!(stderr.contains("campaigns/bad.yaml:1:7: error:"), "{stderr}");
@@ -141,9 +100,9 @@ async fn failed_calls_are_reported_per_campaign_and_exit_1() {
     });
     let dir = tempfile::tempdir().unwrap();
     files(dir.path());
-    let mut command = with_credentials(pz_apply(dir.path()));
+    let mut command = support::pz_apply_against(dir.path(), &running);
     command.args(["status", "--endpoint-url", &running.endpoint_url(), "--max-attempts", "1"]);
-    let (code, stdout, stderr) = output(command).await;
+    let (code, stdout, stderr) = support::output(command).await;
     assert_eq!(code, 1);
     assert!(stdout.contains("error: AccessDeniedException: no (request id "), "{stdout}");
     assert_eq!(stderr, "error: 2 of 2 campaigns could not be read from AWS\n");
@@ -153,7 +112,7 @@ async fn failed_calls_are_reported_per_campaign_and_exit_1() {
 fn missing_credentials_explain_how_to_fix_them() {
     let dir = tempfile::tempdir().unwrap();
     files(dir.path());
-    let output = pz_apply(dir.path()).arg("status").output().unwrap();
+    let output = support::pz_apply(dir.path()).arg("status").output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.starts_with("error: no AWS credentials found."), "{stderr}");
@@ -164,7 +123,7 @@ fn missing_credentials_explain_how_to_fix_them() {
 fn local_runs_against_an_embedded_emulator_whose_state_is_kept_here() {
     let dir = tempfile::tempdir().unwrap();
     files(dir.path());
-    let output = pz_apply(dir.path()).args(["--local", "status"]).output().unwrap();
+    let output = support::pz_apply(dir.path()).args(["--local", "status"]).output().unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("away      not found"), "{stdout}");
@@ -181,7 +140,7 @@ fn local_runs_against_an_embedded_emulator_whose_state_is_kept_here() {
         ]
     );
     // --local and a real endpoint do not mix.
-    let output = pz_apply(dir.path())
+    let output = support::pz_apply(dir.path())
         .args(["--local", "status", "--endpoint-url", "http://127.0.0.1:1"])
         .output()
         .unwrap();

@@ -14,10 +14,9 @@ use crate::apply::{ApplyEvent, ApplyOptions, ApplySink, CampaignReport, Campaign
 use crate::cli::{ApplyArgs, ApplyFormat, ColorChoice, ConnectionArgs};
 use crate::commands::{Environment, Outcome};
 use crate::error::Error;
-use crate::load::{self, check_source};
+use crate::load::check_source;
 use crate::plan::{Action, CampaignPlan, Plan, fingerprint, observe, plan_all};
 use crate::render::{self, text::TextOptions};
-use crate::report;
 use crate::validate::LoadedCampaign;
 
 /// The longest gap between two polls.
@@ -40,14 +39,7 @@ pub fn run(
     };
     let campaigns = match &saved {
         Some(saved) => saved.campaigns.clone(),
-        None => {
-            let catalog = load::load(&args.paths)?;
-            if !catalog.is_valid() {
-                report::write_text(stderr, &catalog.diagnostics, &catalog.sources)?;
-                return Err(super::validate::invalid(&catalog));
-            }
-            catalog.campaigns
-        }
+        None => super::validate::load_valid(&args.paths, stderr)?.campaigns,
     };
     let runtime = super::runtime()?;
     // The emulator behind --local runs on this runtime and must outlive every call.

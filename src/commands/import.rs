@@ -5,14 +5,11 @@ use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
-
 use crate::arn::is_valid_name;
 use crate::cli::{ConnectionArgs, ImportArgs};
 use crate::error::Error;
 use crate::import::{Imported, campaign_file};
-use crate::live::{LiveCampaign, LiveError, PersonalizeApi};
+use crate::live::{LiveCampaign, LiveError, PersonalizeApi, map_concurrently};
 use crate::load::{self, LoadError};
 
 /// Campaigns read at once.
@@ -168,31 +165,15 @@ async fn read_all<A: PersonalizeApi + 'static>(
     api: Arc<A>,
     arns: &[String],
 ) -> Vec<Result<Found, LiveError>> {
-    let permits = Arc::new(Semaphore::new(CONCURRENCY));
-    let mut tasks = JoinSet::new();
-    for (index, arn) in arns.iter().cloned().enumerate() {
-        let (api, permits) = (api.clone(), permits.clone());
-        tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            let result = async {
-                let Some(live) = api.describe_campaign(&arn).await? else { return Ok(None) };
-                let tags = api.list_tags(&arn).await?;
-                Ok(Some((live, tags)))
-            }
-            .await;
-            (index, result)
-        });
-    }
-    let mut results: Vec<Option<Result<Found, LiveError>>> = vec![None; arns.len()];
-    while let Some(joined) = tasks.join_next().await {
-        if let Ok((index, result)) = joined {
-            results[index] = Some(result);
+    map_concurrently(arns.to_vec(), CONCURRENCY, move |arn| {
+        let api = api.clone();
+        async move {
+            let Some(live) = api.describe_campaign(&arn).await? else { return Ok(None) };
+            let tags = api.list_tags(&arn).await?;
+            Ok(Some((live, tags)))
         }
-    }
-    results
-        .into_iter()
-        .map(|result| result.unwrap_or_else(|| Err(LiveError::Setup("the call was cancelled".into()))))
-        .collect()
+    })
+    .await
 }
 
 #[cfg(test)]

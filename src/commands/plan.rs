@@ -7,10 +7,8 @@ use std::sync::Arc;
 use crate::cli::{ColorChoice, ConnectionArgs, PlanArgs, PlanFormat};
 use crate::commands::{Environment, Outcome};
 use crate::error::Error;
-use crate::load;
 use crate::plan::{observe, plan_all, unmanaged};
 use crate::render::{self, text::TextOptions};
-use crate::report;
 
 pub fn run(
     args: &PlanArgs,
@@ -20,11 +18,7 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Outcome, Error> {
-    let catalog = load::load(&args.paths)?;
-    if !catalog.is_valid() {
-        report::write_text(stderr, &catalog.diagnostics, &catalog.sources)?;
-        return Err(super::validate::invalid(&catalog));
-    }
+    let catalog = super::validate::load_valid(&args.paths, stderr)?;
     let (observed, unmanaged) = super::runtime()?.block_on(async {
         let (api, _emulator) = super::connect(connection, &catalog.campaigns).await?;
         let api = Arc::new(api);

@@ -8,8 +8,6 @@ use serde_json::{Value, json};
 use crate::cli::{ConnectionArgs, OutputFormat, StatusArgs};
 use crate::error::Error;
 use crate::live::{LiveCampaign, LiveError, describe_many};
-use crate::load;
-use crate::report;
 use crate::validate::LoadedCampaign;
 
 /// Campaigns described at once.
@@ -21,12 +19,7 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<(), Error> {
-    let catalog = load::load(&args.paths)?;
-    if !catalog.is_valid() {
-        // Invalid files: say why, and call nothing.
-        report::write_text(stderr, &catalog.diagnostics, &catalog.sources)?;
-        return Err(super::validate::invalid(&catalog));
-    }
+    let catalog = super::validate::load_valid(&args.paths, stderr)?;
     let results = super::runtime()?.block_on(async {
         let (api, _emulator) = super::connect(connection, &catalog.campaigns).await?;
         let arns: Vec<String> =

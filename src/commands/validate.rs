@@ -32,13 +32,7 @@ pub fn run(
         }
     }
     if !catalog.is_valid() {
-        let files_with_problems: BTreeSet<_> =
-            catalog.diagnostics.iter().map(|diagnostic| &diagnostic.file).collect();
-        return Err(Error::InvalidFiles {
-            problems: catalog.diagnostics.len(),
-            files: files_with_problems.len(),
-            checked: catalog.files.len(),
-        });
+        return Err(invalid(&catalog));
     }
     if args.format == OutputFormat::Text {
         writeln!(
@@ -53,8 +47,19 @@ pub fn run(
     Ok(())
 }
 
+/// Loads `paths` for a command that goes on to call AWS: invalid files are reported on stderr (stdout is
+/// the command's product) and stop it before any call.
+pub fn load_valid(paths: &[std::path::PathBuf], stderr: &mut dyn Write) -> Result<Catalog, Error> {
+    let catalog = load::load(paths)?;
+    if !catalog.is_valid() {
+        report::write_text(stderr, &catalog.diagnostics, &catalog.sources)?;
+        return Err(invalid(&catalog));
+    }
+    Ok(catalog)
+}
+
 /// The error for a catalog with problems, counting them and the files they are in.
-pub fn invalid(catalog: &Catalog) -> Error {
+fn invalid(catalog: &Catalog) -> Error {
     let files_with_problems: BTreeSet<_> =
         catalog.diagnostics.iter().map(|diagnostic| &diagnostic.file).collect();
     Error::InvalidFiles {

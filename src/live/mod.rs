@@ -236,32 +236,53 @@ pub trait PersonalizeApi: Send + Sync {
     ) -> impl Future<Output = Result<Vec<CampaignSummary>, LiveError>> + Send;
 }
 
-/// Describes every campaign in `arns`, at most `concurrency` at a time, results in the order of `arns`.
-pub async fn describe_many<A: PersonalizeApi + 'static>(
-    api: Arc<A>,
-    arns: &[String],
+/// Runs `call` for every item, at most `concurrency` at a time; the results come in the order of `items`.
+pub async fn map_concurrently<I, T, F, Fut>(
+    items: Vec<I>,
     concurrency: usize,
-) -> Vec<Result<Option<LiveCampaign>, LiveError>> {
+    call: F,
+) -> Vec<Result<T, LiveError>>
+where
+    I: Send + 'static,
+    T: Send + 'static,
+    F: Fn(I) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, LiveError>> + Send + 'static,
+{
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let call = Arc::new(call);
     let mut tasks = JoinSet::new();
-    for (index, arn) in arns.iter().cloned().enumerate() {
-        let (api, permits) = (api.clone(), permits.clone());
+    let count = items.len();
+    for (index, item) in items.into_iter().enumerate() {
+        let (permits, call) = (permits.clone(), call.clone());
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            (index, api.describe_campaign(&arn).await)
+            (index, call(item).await)
         });
     }
-    let mut results: Vec<Option<Result<Option<LiveCampaign>, LiveError>>> = vec![None; arns.len()];
+    let mut results: Vec<Option<Result<T, LiveError>>> = (0..count).map(|_| None).collect();
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok((index, result)) => results[index] = Some(result),
-            Err(error) => tracing::error!(%error, "a describe task ended abnormally"),
+            Err(error) => tracing::error!(%error, "a task calling AWS ended abnormally"),
         }
     }
     results
         .into_iter()
         .map(|result| result.unwrap_or_else(|| Err(LiveError::Setup("the call was cancelled".to_string()))))
         .collect()
+}
+
+/// Describes every campaign in `arns`, at most `concurrency` at a time, results in the order of `arns`.
+pub async fn describe_many<A: PersonalizeApi + 'static>(
+    api: Arc<A>,
+    arns: &[String],
+    concurrency: usize,
+) -> Vec<Result<Option<LiveCampaign>, LiveError>> {
+    map_concurrently(arns.to_vec(), concurrency, move |arn| {
+        let api = api.clone();
+        async move { api.describe_campaign(&arn).await }
+    })
+    .await
 }
 
 #[cfg(test)]

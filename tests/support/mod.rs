@@ -38,3 +38,48 @@ async fn start(
     let loopback: SocketAddr = "127.0.0.1:0".parse().expect("an address");
     Emulator::new(config).expect("no state file to read").start(loopback).await.expect("a free port")
 }
+
+/// The binary, run in `dir` with none of this machine's AWS settings: no credentials, profile, region,
+/// endpoint or instance metadata beyond what a test adds.
+pub fn pz_apply(dir: &std::path::Path) -> std::process::Command {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin!("pz-apply"));
+    command
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("NO_COLOR")
+        .stdin(std::process::Stdio::null());
+    for (key, _) in std::env::vars() {
+        if key.starts_with("AWS_") && key != "AWS_EC2_METADATA_DISABLED" {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+/// [`pz_apply`] with test credentials and a region, talking to `running`.
+pub fn pz_apply_against(dir: &std::path::Path, running: &RunningEmulator) -> std::process::Command {
+    let mut command = pz_apply(dir);
+    command
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL_PERSONALIZE", running.endpoint_url());
+    command
+}
+
+/// Runs the binary off the async runtime, so that an in-process emulator keeps answering: exit code,
+/// stdout, stderr.
+pub async fn output(mut command: std::process::Command) -> (i32, String, String) {
+    tokio::task::spawn_blocking(move || {
+        let output = command.output().expect("pz-apply runs");
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+            String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+        )
+    })
+    .await
+    .expect("the command's thread")
+}
