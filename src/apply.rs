@@ -15,6 +15,9 @@ use crate::plan::{Action, CampaignPlan, CampaignRequest, observe_one, plan_campa
 use crate::render::json::request_document;
 use crate::validate::LoadedCampaign;
 
+/// Rounds of wait-or-write for one campaign before apply gives up on it.
+const MAX_ROUNDS: usize = 12;
+
 /// How apply runs.
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
@@ -223,7 +226,9 @@ impl<A: PersonalizeApi + 'static> Reconciler<A> {
         // report it rather than send the update again.
         let mut update_landed = false;
         let mut in_use_races = 0;
-        loop {
+        // Each round waits or writes; a campaign that needs more than this never converges (AWS keeps
+        // reporting a difference after the calls that should remove it).
+        for _ in 0..MAX_ROUNDS {
             match plan.action {
                 Action::NoOp => {
                     return match (created, wrote) {
@@ -352,6 +357,13 @@ impl<A: PersonalizeApi + 'static> Reconciler<A> {
                 };
             }
         }
+        let paths: Vec<&str> = plan.changes.iter().map(|change| change.path.as_str()).collect();
+        CampaignResult::Failed {
+            reason: format!(
+                "still differs from the file after {MAX_ROUNDS} rounds of changes: {}",
+                paths.join(", ")
+            ),
+        }
     }
 
     async fn apply_tags(&self, name: &str, plan: &CampaignPlan) -> Result<(), CampaignResult> {
@@ -454,4 +466,104 @@ fn jittered(interval: Duration) -> Duration {
         .unwrap_or(0);
     let factor = 0.8 + f64::from(nanos % 1000) / 1000.0 * 0.4;
     interval.mul_f64(factor)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::live::fake::{FakePersonalize, RecordedWrite};
+    use crate::live::{CampaignSummary, CreateCampaignRequest, ServingConfig, UpdateCampaignRequest};
+    use crate::plan::{Observed, plan_campaign};
+
+    /// AWS as it should never behave: updates become ACTIVE but leave the TPS as it was. Work finishes as
+    /// soon as anyone looks.
+    struct Stubborn(FakePersonalize);
+
+    impl PersonalizeApi for Stubborn {
+        async fn describe_campaign(&self, arn: &str) -> Result<Option<LiveCampaign>, LiveError> {
+            self.0.finish_in_flight();
+            self.0.describe_campaign(arn).await
+        }
+        async fn list_tags(&self, arn: &str) -> Result<BTreeMap<String, String>, LiveError> {
+            self.0.list_tags(arn).await
+        }
+        async fn latest_solution_version(&self, arn: &str) -> Result<Option<String>, LiveError> {
+            self.0.latest_solution_version(arn).await
+        }
+        async fn create_campaign(&self, request: &CreateCampaignRequest) -> Result<String, LiveError> {
+            self.0.create_campaign(request).await
+        }
+        async fn update_campaign(&self, request: &UpdateCampaignRequest) -> Result<(), LiveError> {
+            let current =
+                self.0.describe_campaign(&request.campaign_arn).await?.and_then(|c| c.min_provisioned_tps);
+            let ignored =
+                UpdateCampaignRequest { min_provisioned_tps: current.unwrap_or(1), ..request.clone() };
+            self.0.update_campaign(&ignored).await?;
+            // Record what was asked, not what was done.
+            Ok(())
+        }
+        async fn tag_resource(&self, arn: &str, tags: &BTreeMap<String, String>) -> Result<(), LiveError> {
+            self.0.tag_resource(arn, tags).await
+        }
+        async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), LiveError> {
+            self.0.untag_resource(arn, keys).await
+        }
+        async fn list_campaigns(
+            &self,
+            region: Option<&str>,
+            solution: Option<&str>,
+        ) -> Result<Vec<CampaignSummary>, LiveError> {
+            self.0.list_campaigns(region, solution).await
+        }
+    }
+
+    struct Silent;
+    impl ApplySink for Silent {
+        fn event(&self, _: &ApplyEvent) {}
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_update_that_lands_without_effect_is_reported_not_resent() {
+        let fake = FakePersonalize::default();
+        let arn = "arn:aws:personalize:us-east-1:111122223333:campaign/home";
+        fake.insert_campaign(LiveCampaign {
+            name: "home".into(),
+            arn: arn.into(),
+            solution_version_arn: "arn:aws:personalize:us-east-1:111122223333:solution/s/v1".into(),
+            min_provisioned_tps: Some(1),
+            config: Some(ServingConfig::default()),
+            status: crate::live::CampaignStatus::Active,
+            failure_reason: None,
+            latest_update: None,
+        });
+        let api = Arc::new(Stubborn(fake));
+        let (campaigns, _) = crate::load::check_source(
+            std::path::Path::new("home.yaml"),
+            "name: home\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/s/v1\nminProvisionedTPS: 5\n",
+        );
+        let observed =
+            Observed { campaign: api.0.describe_campaign(arn).await.unwrap(), ..Observed::default() };
+        let plan = plan_campaign(&campaigns[0], &observed);
+        let (_keep, cancel) = watch::channel(false);
+        let options = ApplyOptions {
+            concurrency: 1,
+            poll_interval: Duration::from_secs(5),
+            poll_cap: Duration::from_secs(60),
+            deadline: Instant::now() + Duration::from_secs(3600),
+            in_use_retries: 3,
+        };
+        let reports =
+            apply(api.clone(), vec![(campaigns[0].clone(), plan)], options, Arc::new(Silent), cancel).await;
+        match &reports[0].result {
+            CampaignResult::Failed { reason } => {
+                assert!(reason.contains("became ACTIVE but live still differs"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let updates =
+            api.0.writes().into_iter().filter(|write| matches!(write, RecordedWrite::Update(_))).count();
+        assert_eq!(updates, 1);
+    }
 }
