@@ -3,32 +3,13 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use pz_emulator::RunningEmulator;
 use serde_json::{Value, json};
 
-const SOLUTION: &str = "arn:aws:personalize:us-east-1:111122223333:solution/home-recs";
-const V1: &str = "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v1";
 const HOME: &str = "arn:aws:personalize:us-east-1:111122223333:campaign/home";
-
-fn seed() -> Value {
-    json!({
-        "solutions": [{ "solutionArn": SOLUTION, "versions": ["v1"] }],
-        "campaigns": [{ "name": "home", "solutionVersionArn": V1, "minProvisionedTPS": 2 }]
-    })
-}
-
-fn files(dir: &Path, tps: u32) {
-    std::fs::create_dir_all(dir.join("campaigns")).unwrap();
-    std::fs::write(
-        dir.join("campaigns/home.yaml"),
-        format!("name: home\nsolutionVersionArn: {V1}\nminProvisionedTPS: {tps}\n"),
-    )
-    .unwrap();
-}
 
 fn updates(running: &RunningEmulator) -> usize {
     running
@@ -36,15 +17,6 @@ fn updates(running: &RunningEmulator) -> usize {
         .requests()
         .iter()
         .filter(|call| call.operation == "UpdateCampaign" && call.error.is_none())
-        .count()
-}
-
-fn writes(running: &RunningEmulator) -> usize {
-    running
-        .emulator
-        .requests()
-        .iter()
-        .filter(|call| !call.operation.starts_with("Describe") && !call.operation.starts_with("List"))
         .count()
 }
 
@@ -68,9 +40,9 @@ async fn wait_child(child: Child) -> (i32, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_terminal_apply_needs_auto_approve() {
-    let running = support::start_emulator_timed(seed(), 0.2).await;
+    let running = support::start_emulator_timed(support::home_seed(), 0.2).await;
     let dir = tempfile::tempdir().unwrap();
-    files(dir.path(), 3);
+    support::write_home_file(dir.path(), 3);
     let mut apply = support::pz_apply_against(dir.path(), &running);
     apply.arg("apply");
     let (code, stdout, stderr) = support::output(apply).await;
@@ -78,14 +50,14 @@ async fn without_a_terminal_apply_needs_auto_approve() {
     assert!(stdout.contains("minProvisionedTPS: 2 -> 3"), "the plan is shown first: {stdout}");
     assert!(stderr.contains("stdin is not a terminal: nothing was applied"), "{stderr}");
     assert!(stderr.contains("--auto-approve"), "{stderr}");
-    assert_eq!(writes(&running), 0);
+    assert_eq!(support::write_operations(&running).len(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_approve_applies_and_a_second_run_has_nothing_to_do() {
-    let running = support::start_emulator_timed(seed(), 0.3).await;
+    let running = support::start_emulator_timed(support::home_seed(), 0.3).await;
     let dir = tempfile::tempdir().unwrap();
-    files(dir.path(), 3);
+    support::write_home_file(dir.path(), 3);
     let mut apply = support::pz_apply_against(dir.path(), &running);
     apply.args(["apply", "--auto-approve", "--poll-interval", "100ms"]);
     let (code, stdout, stderr) = support::output(apply).await;
@@ -104,10 +76,10 @@ async fn auto_approve_applies_and_a_second_run_has_nothing_to_do() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_streams_one_event_per_line_and_failures_exit_1() {
-    let running = support::start_emulator_timed(seed(), 0.3).await;
+    let running = support::start_emulator_timed(support::home_seed(), 0.3).await;
     running.emulator.fail_next_update(HOME, "Insufficient capacity");
     let dir = tempfile::tempdir().unwrap();
-    files(dir.path(), 3);
+    support::write_home_file(dir.path(), 3);
     let mut apply = support::pz_apply_against(dir.path(), &running);
     apply.args(["apply", "--auto-approve", "--poll-interval", "100ms", "--format", "json"]);
     let (code, stdout, stderr) = support::output(apply).await;
@@ -134,9 +106,9 @@ async fn json_streams_one_event_per_line_and_failures_exit_1() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_saved_plan_applies_only_while_it_is_fresh() {
-    let running = support::start_emulator_timed(seed(), 0.2).await;
+    let running = support::start_emulator_timed(support::home_seed(), 0.2).await;
     let dir = tempfile::tempdir().unwrap();
-    files(dir.path(), 3);
+    support::write_home_file(dir.path(), 3);
     let mut plan = support::pz_apply_against(dir.path(), &running);
     plan.args(["plan", "--out", "plan.json"]);
     assert_eq!(support::output(plan).await.0, 0);
@@ -170,9 +142,9 @@ async fn a_saved_plan_applies_only_while_it_is_fresh() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_timeout_lists_what_is_in_flight_and_exits_1() {
-    let running = support::start_emulator_timed(seed(), 60.0).await;
+    let running = support::start_emulator_timed(support::home_seed(), 60.0).await;
     let dir = tempfile::tempdir().unwrap();
-    files(dir.path(), 3);
+    support::write_home_file(dir.path(), 3);
     let mut apply = support::pz_apply_against(dir.path(), &running);
     apply.args(["apply", "--auto-approve", "--poll-interval", "100ms", "--timeout", "1s"]);
     let (code, stdout, stderr) = support::output(apply).await;
@@ -184,9 +156,9 @@ async fn the_timeout_lists_what_is_in_flight_and_exits_1() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_stops_waiting_and_exits_130() {
-    let running = support::start_emulator_timed(seed(), 60.0).await;
+    let running = support::start_emulator_timed(support::home_seed(), 60.0).await;
     let dir = tempfile::tempdir().unwrap();
-    files(dir.path(), 3);
+    support::write_home_file(dir.path(), 3);
     let mut apply = support::pz_apply_against(dir.path(), &running);
     apply
         .args(["apply", "--auto-approve", "--poll-interval", "100ms"])
@@ -207,9 +179,9 @@ async fn ctrl_c_stops_waiting_and_exits_130() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_killed_mid_wait_resumes_without_a_second_update() {
-    let running = support::start_emulator_timed(seed(), 2.0).await;
+    let running = support::start_emulator_timed(support::home_seed(), 2.0).await;
     let dir = tempfile::tempdir().unwrap();
-    files(dir.path(), 3);
+    support::write_home_file(dir.path(), 3);
     let mut first = support::pz_apply_against(dir.path(), &running);
     first
         .args(["apply", "--auto-approve", "--poll-interval", "100ms"])

@@ -2,7 +2,6 @@
 
 mod support;
 
-use pz_emulator::RunningEmulator;
 use serde_json::{Value, json};
 
 const ACCOUNT: &str = "111122223333";
@@ -36,16 +35,6 @@ fn every_kind() -> Value {
     })
 }
 
-fn writes(running: &RunningEmulator) -> Vec<String> {
-    running
-        .emulator
-        .requests()
-        .into_iter()
-        .map(|call| call.operation)
-        .filter(|operation| !operation.starts_with("Describe") && !operation.starts_with("List"))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_of_campaign_round_trips_to_an_empty_plan() {
     let running = support::start_emulator(every_kind()).await;
@@ -73,7 +62,7 @@ async fn every_kind_of_campaign_round_trips_to_an_empty_plan() {
     plan.args(["plan", "--detailed-exitcode"]);
     let (code, stdout, stderr) = support::output(plan).await;
     assert_eq!((code, stdout.as_str()), (0, "No changes: 5 campaigns match their files.\n"), "{stderr}");
-    assert!(writes(&running).is_empty());
+    assert!(support::write_operations(&running).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -219,5 +208,5 @@ async fn plan_lists_unmanaged_campaigns_without_changing_the_exit_code() {
     let names: Vec<&str> =
         document["unmanaged"].as_array().unwrap().iter().filter_map(|u| u["name"].as_str()).collect();
     assert_eq!(names, ["exploring", "latest", "ranked"]);
-    assert!(writes(&running).is_empty());
+    assert!(support::write_operations(&running).is_empty());
 }

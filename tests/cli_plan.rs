@@ -5,53 +5,25 @@ mod support;
 use std::path::Path;
 
 use assert_cmd::cargo::cargo_bin_cmd;
-use pz_emulator::RunningEmulator;
 use serde_json::{Value, json};
-
-const V1: &str = "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v1";
-
-fn seed() -> Value {
-    json!({
-        "solutions": [{ "solutionArn": "arn:aws:personalize:us-east-1:111122223333:solution/home-recs", "versions": ["v1"] }],
-        "campaigns": [{ "name": "home", "solutionVersionArn": V1, "minProvisionedTPS": 2 }]
-    })
-}
-
-fn write_files(dir: &Path, tps: u32) {
-    std::fs::create_dir_all(dir.join("campaigns")).unwrap();
-    std::fs::write(
-        dir.join("campaigns/home.yaml"),
-        format!("name: home\nsolutionVersionArn: {V1}\nminProvisionedTPS: {tps}\n"),
-    )
-    .unwrap();
-}
-
-fn writes(running: &RunningEmulator) -> usize {
-    running
-        .emulator
-        .requests()
-        .iter()
-        .filter(|call| !call.operation.starts_with("Describe") && !call.operation.starts_with("List"))
-        .count()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn converged_files_plan_nothing_and_exit_0_even_with_detailed_exitcode() {
-    let running = support::start_emulator(seed()).await;
+    let running = support::start_emulator(support::home_seed()).await;
     let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), 2);
+    support::write_home_file(dir.path(), 2);
     let mut command = support::pz_apply_against(dir.path(), &running);
     command.args(["plan", "--detailed-exitcode"]);
     let (code, stdout, stderr) = support::output(command).await;
     assert_eq!((code, stdout.as_str()), (0, "No changes: 1 campaign matches its file.\n"), "{stderr}");
-    assert_eq!(writes(&running), 0);
+    assert_eq!(support::write_operations(&running).len(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_exit_2_only_with_detailed_exitcode() {
-    let running = support::start_emulator(seed()).await;
+    let running = support::start_emulator(support::home_seed()).await;
     let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), 4);
+    support::write_home_file(dir.path(), 4);
     let mut command = support::pz_apply_against(dir.path(), &running);
     command.arg("plan");
     let (code, stdout, _) = support::output(command).await;
@@ -68,14 +40,14 @@ async fn changes_exit_2_only_with_detailed_exitcode() {
     let (code, stdout, _) = support::output(command).await;
     assert_eq!(code, 2);
     assert!(stdout.contains("\x1b[33m~\x1b[0m"), "{stdout}");
-    assert_eq!(writes(&running), 0);
+    assert_eq!(support::write_operations(&running).len(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_markdown_and_a_saved_plan() {
-    let running = support::start_emulator(seed()).await;
+    let running = support::start_emulator(support::home_seed()).await;
     let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), 4);
+    support::write_home_file(dir.path(), 4);
     let mut command = support::pz_apply_against(dir.path(), &running);
     command.args(["plan", "--format", "json", "--out", "saved.json"]);
     let (code, stdout, stderr) = support::output(command).await;
@@ -104,14 +76,14 @@ async fn json_markdown_and_a_saved_plan() {
         "{stdout}"
     );
     assert!(stdout.contains("-minProvisionedTPS: 2\n+minProvisionedTPS: 4\n"), "{stdout}");
-    assert_eq!(writes(&running), 0);
+    assert_eq!(support::write_operations(&running).len(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_files_and_failed_calls_exit_1_without_a_plan() {
-    let running = support::start_emulator(seed()).await;
+    let running = support::start_emulator(support::home_seed()).await;
     let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), 0);
+    support::write_home_file(dir.path(), 0);
     let mut command = support::pz_apply_against(dir.path(), &running);
     command.args(["plan", "--detailed-exitcode"]);
     let (code, stdout, stderr) = support::output(command).await;
@@ -119,7 +91,7 @@ async fn invalid_files_and_failed_calls_exit_1_without_a_plan() {
     assert!(stderr.contains("campaigns/home.yaml:3:20: error: `minProvisionedTPS` is 0"), "{stderr}");
     assert!(running.emulator.requests().is_empty(), "nothing is sent for invalid files");
 
-    write_files(dir.path(), 2);
+    support::write_home_file(dir.path(), 2);
     running.emulator.add_fault(pz_emulator::FaultRule {
         operation: "*".into(),
         count: None,

@@ -66,13 +66,7 @@ async fn plan(running: &RunningEmulator, files: &[&str]) -> Plan {
 }
 
 fn assert_no_writes(running: &RunningEmulator) {
-    let writes: Vec<String> = running
-        .emulator
-        .requests()
-        .into_iter()
-        .map(|call| call.operation)
-        .filter(|operation| !operation.starts_with("Describe") && !operation.starts_with("List"))
-        .collect();
+    let writes = support::write_operations(running);
     assert!(writes.is_empty(), "plan made write calls: {writes:?}");
 }
 

@@ -83,3 +83,34 @@ pub async fn output(mut command: std::process::Command) -> (i32, String, String)
     .await
     .expect("the command's thread")
 }
+
+/// The write calls in the emulator's request log (everything but Describe* and List*), in order.
+pub fn write_operations(running: &RunningEmulator) -> Vec<String> {
+    running
+        .emulator
+        .requests()
+        .into_iter()
+        .map(|call| call.operation)
+        .filter(|operation| !operation.starts_with("Describe") && !operation.starts_with("List"))
+        .collect()
+}
+
+pub const HOME_V1: &str = "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v1";
+
+/// One live campaign, `home`, on `HOME_V1` with TPS 2.
+pub fn home_seed() -> serde_json::Value {
+    serde_json::json!({
+        "solutions": [{ "solutionArn": "arn:aws:personalize:us-east-1:111122223333:solution/home-recs", "versions": ["v1"] }],
+        "campaigns": [{ "name": "home", "solutionVersionArn": HOME_V1, "minProvisionedTPS": 2 }]
+    })
+}
+
+/// `campaigns/home.yaml` in `dir`, asking for `tps`.
+pub fn write_home_file(dir: &std::path::Path, tps: u32) {
+    std::fs::create_dir_all(dir.join("campaigns")).expect("a campaigns folder");
+    std::fs::write(
+        dir.join("campaigns/home.yaml"),
+        format!("name: home\nsolutionVersionArn: {HOME_V1}\nminProvisionedTPS: {tps}\n"),
+    )
+    .expect("the campaign file");
+}
