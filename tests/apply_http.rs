@@ -11,7 +11,7 @@ use pz_apply::apply::{ApplyEvent, ApplyOptions, ApplySink, CampaignResult, apply
 use pz_apply::live::aws::{AwsPersonalize, ClientOptions};
 use pz_apply::plan::{observe, plan_all};
 use pz_apply::validate::LoadedCampaign;
-use pz_emulator::{FaultKind, FaultRule, LoggedCall, RunningEmulator};
+use pz_emulator::{FaultKind, LoggedCall, RunningEmulator};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -281,17 +281,9 @@ async fn a_failed_update_is_reported_and_the_other_campaigns_still_apply() {
 async fn throttling_and_server_errors_never_cause_a_duplicate_update() {
     let running = emulator().await;
     let run = run_apply_then(&running, &[&home(8, "")], Duration::from_secs(30), |running| {
-        running.emulator.add_fault(FaultRule {
-            operation: "UpdateCampaign".into(),
-            count: Some(2),
-            fault: FaultKind::Throttling,
-        });
+        running.emulator.inject("UpdateCampaign", Some(2), FaultKind::Throttling);
         // The polls fail for a while (more than the SDK's retries): apply polls again later.
-        running.emulator.add_fault(FaultRule {
-            operation: "DescribeCampaign".into(),
-            count: Some(6),
-            fault: FaultKind::InternalError,
-        });
+        running.emulator.inject("DescribeCampaign", Some(6), FaultKind::InternalError);
     })
     .await;
     assert!(
@@ -308,15 +300,11 @@ async fn throttling_and_server_errors_never_cause_a_duplicate_update() {
 async fn an_in_use_race_is_waited_out_without_a_second_update() {
     let running = emulator().await;
     // Someone else's update arrives between our describe and our UpdateCampaign.
-    running.emulator.add_fault(FaultRule {
-        operation: "UpdateCampaign".into(),
-        count: Some(1),
-        fault: FaultKind::Error {
-            code: "ResourceInUseException".into(),
-            message: "busy".into(),
-            status: 400,
-        },
-    });
+    running.emulator.inject(
+        "UpdateCampaign",
+        Some(1),
+        FaultKind::Error { code: "ResourceInUseException".into(), message: "busy".into(), status: 400 },
+    );
     let run = run_apply(&running, &[&home(3, "")], Duration::from_secs(30)).await;
     assert_eq!(run.results, [CampaignResult::Updated]);
     assert_eq!(operations(&writes(&running)), ["UpdateCampaign"]);

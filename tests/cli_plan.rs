@@ -92,11 +92,7 @@ async fn invalid_files_and_failed_calls_exit_1_without_a_plan() {
     assert!(running.emulator.requests().is_empty(), "nothing is sent for invalid files");
 
     support::write_home_file(dir.path(), 2);
-    running.emulator.add_fault(pz_emulator::FaultRule {
-        operation: "*".into(),
-        count: None,
-        fault: pz_emulator::FaultKind::Throttling,
-    });
+    running.emulator.inject("*", None, pz_emulator::FaultKind::Throttling);
     let mut command = support::pz_apply_against(dir.path(), &running);
     command.args(["plan", "--max-attempts", "2"]);
     let (code, stdout, stderr) = support::output(command).await;

@@ -89,15 +89,15 @@ async fn invalid_files_are_reported_and_nothing_is_called() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_calls_are_reported_per_campaign_and_exit_1() {
     let running = emulator().await;
-    running.emulator.add_fault(pz_emulator::FaultRule {
-        operation: "*".into(),
-        count: None,
-        fault: pz_emulator::FaultKind::Error {
+    running.emulator.inject(
+        "*",
+        None,
+        pz_emulator::FaultKind::Error {
             code: "AccessDeniedException".into(),
             message: "no".into(),
             status: 400,
         },
-    });
+    );
     let dir = tempfile::tempdir().unwrap();
     files(dir.path());
     let mut command = support::pz_apply_against(dir.path(), &running);

@@ -9,7 +9,7 @@ use pz_apply::live::aws::{AwsPersonalize, ClientOptions};
 use pz_apply::live::{
     CampaignStatus, CreateCampaignRequest, LiveError, PersonalizeApi, ServingConfig, UpdateCampaignRequest,
 };
-use pz_emulator::{FaultKind, FaultRule, RunningEmulator};
+use pz_emulator::{FaultKind, RunningEmulator};
 
 const V1: &str = "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v1";
 const V2: &str = "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v2";
@@ -157,11 +157,7 @@ async fn invalid_input_carries_aws_message() {
 #[tokio::test]
 async fn throttling_is_absorbed_by_retries() {
     let running = emulator().await;
-    running.emulator.add_fault(FaultRule {
-        operation: "DescribeCampaign".into(),
-        count: Some(2),
-        fault: FaultKind::Throttling,
-    });
+    running.emulator.inject("DescribeCampaign", Some(2), FaultKind::Throttling);
     let campaign = api(&running, &options(3)).describe_campaign(HOME).await.unwrap();
     assert!(campaign.is_some());
     assert_eq!(running.emulator.requests().len(), 3);
@@ -170,11 +166,7 @@ async fn throttling_is_absorbed_by_retries() {
 #[tokio::test]
 async fn throttling_that_outlasts_the_retries_is_reported_as_such() {
     let running = emulator().await;
-    running.emulator.add_fault(FaultRule {
-        operation: "*".into(),
-        count: None,
-        fault: FaultKind::Throttling,
-    });
+    running.emulator.inject("*", None, FaultKind::Throttling);
     let error = api(&running, &options(3)).describe_campaign(HOME).await.unwrap_err();
     assert!(
         matches!(&error, LiveError::Throttled { code, .. } if code == "ThrottlingException"),
@@ -187,11 +179,7 @@ async fn throttling_that_outlasts_the_retries_is_reported_as_such() {
 #[tokio::test]
 async fn server_errors_are_retried_then_reported_with_code_and_request_id() {
     let running = emulator().await;
-    running.emulator.add_fault(FaultRule {
-        operation: "*".into(),
-        count: None,
-        fault: FaultKind::InternalError,
-    });
+    running.emulator.inject("*", None, FaultKind::InternalError);
     let error = api(&running, &options(2)).describe_campaign(HOME).await.unwrap_err();
     match &error {
         LiveError::Service { code, request_id, .. } => {
@@ -206,15 +194,15 @@ async fn server_errors_are_retried_then_reported_with_code_and_request_id() {
 #[tokio::test]
 async fn a_limit_exceeded_error_says_it_is_probably_a_quota() {
     let running = emulator().await;
-    running.emulator.add_fault(FaultRule {
-        operation: "CreateCampaign".into(),
-        count: None,
-        fault: FaultKind::Error {
+    running.emulator.inject(
+        "CreateCampaign",
+        None,
+        FaultKind::Error {
             code: "LimitExceededException".into(),
             message: "Too many campaigns".into(),
             status: 400,
         },
-    });
+    );
     let error = api(&running, &options(1))
         .create_campaign(&CreateCampaignRequest {
             name: "x".into(),
@@ -232,11 +220,7 @@ async fn a_limit_exceeded_error_says_it_is_probably_a_quota() {
 #[tokio::test]
 async fn slow_responses_hit_the_call_timeout() {
     let running = emulator().await;
-    running.emulator.add_fault(FaultRule {
-        operation: "DescribeCampaign".into(),
-        count: None,
-        fault: FaultKind::Delay { millis: 3000 },
-    });
+    running.emulator.inject("DescribeCampaign", None, FaultKind::Delay { millis: 3000 });
     let options = ClientOptions { call_timeout: Duration::from_millis(200), ..options(1) };
     let started = Instant::now();
     let error = api(&running, &options).describe_campaign(HOME).await.unwrap_err();
@@ -256,11 +240,7 @@ async fn an_unreachable_endpoint_is_a_connection_error() {
 #[tokio::test]
 async fn credentials_never_appear_in_errors() {
     let running = emulator().await;
-    running.emulator.add_fault(FaultRule {
-        operation: "*".into(),
-        count: None,
-        fault: FaultKind::InternalError,
-    });
+    running.emulator.inject("*", None, FaultKind::InternalError);
     let api = api(&running, &options(1));
     let error = api.describe_campaign(HOME).await.unwrap_err();
     let shown = format!("{error} {error:?}");

@@ -11,7 +11,7 @@ use pz_apply::live::aws::{AwsPersonalize, ClientOptions};
 use pz_apply::plan::{Action, CampaignPlan, Plan, observe, plan_all};
 use pz_apply::render::json::request_document;
 use pz_apply::validate::LoadedCampaign;
-use pz_emulator::{FaultKind, FaultRule, RunningEmulator};
+use pz_emulator::{FaultKind, RunningEmulator};
 use serde_json::{Value, json};
 
 const SOLUTION: &str = "arn:aws:personalize:us-east-1:111122223333:solution/home-recs";
@@ -357,11 +357,7 @@ async fn an_unknown_status_means_not_finished() {
 #[tokio::test]
 async fn throttling_during_plan_is_absorbed() {
     let running = support::start_emulator(seed()).await;
-    running.emulator.add_fault(FaultRule {
-        operation: "*".into(),
-        count: Some(3),
-        fault: FaultKind::Throttling,
-    });
+    running.emulator.inject("*", Some(3), FaultKind::Throttling);
     let plan = plan(&running, &[&home_file(2, "tags:\n  team: discovery\n")]).await;
     assert_eq!(only(&plan).action, Action::NoOp);
     let throttled = running.emulator.requests().iter().filter(|call| call.error.is_some()).count();

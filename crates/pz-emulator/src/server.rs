@@ -214,6 +214,12 @@ impl Emulator {
         lock(&self.inner.faults).push(rule);
     }
 
+    /// Shorthand for [`Emulator::add_fault`]: `fault` for the next `count` calls of `operation` (`*` for
+    /// any), or for all of them with no count.
+    pub fn inject(&self, operation: &str, count: Option<u32>, fault: FaultKind) {
+        self.add_fault(FaultRule { operation: operation.to_string(), count, fault });
+    }
+
     pub fn clear_faults(&self) {
         lock(&self.inner.faults).clear();
     }

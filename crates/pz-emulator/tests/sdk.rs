@@ -8,7 +8,7 @@ use aws_sdk_personalize::config::retry::RetryConfig;
 use aws_sdk_personalize::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_personalize::error::ProvideErrorMetadata;
 use aws_sdk_personalize::types::{CampaignConfig, Tag};
-use pz_emulator::{Emulator, EmulatorConfig, FaultKind, FaultRule, RunningEmulator, Seed, Timing};
+use pz_emulator::{Emulator, EmulatorConfig, FaultKind, RunningEmulator, Seed, Timing};
 
 const SOLUTION: &str = "arn:aws:personalize:us-east-1:111122223333:solution/home-recs";
 const V1: &str = "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v1";
@@ -276,11 +276,7 @@ async fn tags_are_added_listed_and_removed() {
 #[tokio::test]
 async fn throttling_is_retried_by_the_sdk_and_logged() {
     let running = start().await;
-    running.emulator.add_fault(FaultRule {
-        operation: "DescribeCampaign".into(),
-        count: Some(2),
-        fault: FaultKind::Throttling,
-    });
+    running.emulator.inject("DescribeCampaign", Some(2), FaultKind::Throttling);
     client(&running, 3).describe_campaign().campaign_arn(HOME).send().await.unwrap();
     let log = running.emulator.requests();
     let outcomes: Vec<_> = log.iter().map(|call| call.error.as_deref()).collect();
@@ -291,11 +287,7 @@ async fn throttling_is_retried_by_the_sdk_and_logged() {
 #[tokio::test]
 async fn internal_errors_surface_once_retries_run_out() {
     let running = start().await;
-    running.emulator.add_fault(FaultRule {
-        operation: "*".into(),
-        count: None,
-        fault: FaultKind::InternalError,
-    });
+    running.emulator.inject("*", None, FaultKind::InternalError);
     let error = client(&running, 2).describe_campaign().campaign_arn(HOME).send().await.unwrap_err();
     assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(500));
     assert_eq!(running.emulator.requests().len(), 2);
