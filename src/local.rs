@@ -64,6 +64,7 @@ pub async fn start(workdir: &Path, campaigns: &[LoadedCampaign]) -> Result<Runni
         timing: Timing { transition_seconds: LOCAL_TRANSITION_SECONDS },
         seed: seed.clone(),
         state_file: Some(folder.join(STATE_FILE)),
+        stale_reads: 0,
     })?;
     // Files added since the state file was written may name new solutions.
     emulator.add_missing_solutions(&seed);

@@ -33,8 +33,12 @@ async fn start(
     let seed: Seed = serde_json::from_value(seed).expect("a valid seed");
     let mut state = seed.to_state(pz_emulator::state::now()).expect("a consistent seed");
     adjust(&mut state);
-    let config =
-        EmulatorConfig { timing: Timing { transition_seconds: seconds }, seed: state, state_file: None };
+    let config = EmulatorConfig {
+        timing: Timing { transition_seconds: seconds },
+        seed: state,
+        state_file: None,
+        stale_reads: 0,
+    };
     let loopback: SocketAddr = "127.0.0.1:0".parse().expect("an address");
     Emulator::new(config).expect("no state file to read").start(loopback).await.expect("a free port")
 }

@@ -44,14 +44,26 @@ def emulator(endpoint):
     return endpoint
 
 
-def make_client(endpoint, attempts=1):
+def make_client(endpoint, attempts=1, region="us-east-1"):
+    return boto3.client(
+        "personalize",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="AKIDTEST",
+        aws_secret_access_key="secret",
+        config=Config(retries={"mode": "standard", "max_attempts": attempts}),
+    )
+
+
+def boto3_client_with_read_timeout(endpoint, seconds):
+    """A client that gives up on an answer after `seconds` and retries, as botocore does by default."""
     return boto3.client(
         "personalize",
         endpoint_url=endpoint,
         region_name="us-east-1",
         aws_access_key_id="AKIDTEST",
         aws_secret_access_key="secret",
-        config=Config(retries={"mode": "standard", "max_attempts": attempts}),
+        config=Config(read_timeout=seconds, connect_timeout=1, retries={"mode": "standard", "max_attempts": 3}),
     )
 
 

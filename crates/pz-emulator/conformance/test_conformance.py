@@ -7,7 +7,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import control, make_client
+from conftest import boto3_client_with_read_timeout, control, make_client
 
 SOLUTION = "arn:aws:personalize:us-east-1:111122223333:solution/home-recs"
 V1 = SOLUTION + "/v1"
@@ -207,3 +207,42 @@ def test_unknown_statuses_reach_the_client_as_they_are(emulator):
     assert campaign["latestCampaignUpdate"]["status"] == "UPDATE IN_PROGRESS"
     with pytest.raises(client.exceptions.ResourceInUseException):
         client.update_campaign(campaignArn=HOME, minProvisionedTPS=4)
+
+
+def test_stale_reads_answer_as_before_the_write(emulator):
+    client = make_client(emulator)
+    control(emulator, "stale-reads", {"count": 2})
+    client.update_campaign(campaignArn=HOME, minProvisionedTPS=5)
+    for _ in range(2):
+        assert "latestCampaignUpdate" not in client.describe_campaign(campaignArn=HOME)["campaign"]
+    update = client.describe_campaign(campaignArn=HOME)["campaign"]["latestCampaignUpdate"]
+    assert update["minProvisionedTPS"] == 5
+    arn = client.create_campaign(name="web", solutionVersionArn=V2)["campaignArn"]
+    with pytest.raises(ClientError) as raised:
+        client.describe_campaign(campaignArn=arn)
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    control(emulator, "stale-reads", {"count": 0})
+    assert client.describe_campaign(campaignArn=arn)["campaign"]["name"] == "web"
+
+
+def test_a_late_answer_makes_botocore_retry_a_write_that_landed(emulator):
+    control(emulator, "faults", {"operation": "CreateCampaign", "count": 1, "kind": "late-answer", "millis": 1500})
+    client = boto3_client_with_read_timeout(emulator, 0.5)
+    with pytest.raises(ClientError) as raised:
+        client.create_campaign(name="web", solutionVersionArn=V2)
+    assert raised.value.response["Error"]["Code"] == "ResourceAlreadyExistsException"
+    creates = [call for call in control(emulator, "requests", method="GET") if call["operation"] == "CreateCampaign"]
+    assert [call["error"] for call in creates] == [None, "ResourceAlreadyExistsException"]
+
+
+def test_tag_resource_refuses_more_than_fifty_tags_after_the_merge(client):
+    tags = [{"tagKey": f"k{n}", "tagValue": "v"} for n in range(49)]
+    client.tag_resource(resourceArn=HOME, tags=tags)
+    with pytest.raises(client.exceptions.TooManyTagsException):
+        client.tag_resource(resourceArn=HOME, tags=[{"tagKey": "one-more", "tagValue": "v"}])
+
+
+def test_list_campaigns_answers_for_the_signed_region(emulator):
+    other = make_client(emulator, region="eu-west-1")
+    assert other.list_campaigns()["campaigns"] == []
+    assert "home" in [c["name"] for c in make_client(emulator).list_campaigns()["campaigns"]]

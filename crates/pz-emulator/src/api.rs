@@ -80,6 +80,19 @@ pub fn call(
     input: &Value,
     now: f64,
 ) -> Result<Value, ApiError> {
+    call_in_region(state, timing, operation, input, now, None)
+}
+
+/// [`call`] as a request signed for `region` makes it: operations that name no ARN (ListCampaigns) see
+/// only that region's resources, as each AWS region is its own endpoint.
+pub fn call_in_region(
+    state: &mut State,
+    timing: Timing,
+    operation: &str,
+    input: &Value,
+    now: f64,
+    region: Option<&str>,
+) -> Result<Value, ApiError> {
     let Value::Object(input) = input else {
         return Err(ApiError::serialization("the request body must be a JSON object"));
     };
@@ -89,7 +102,7 @@ pub fn call(
         "DescribeCampaign" => describe_campaign(state, input),
         "UpdateCampaign" => update_campaign(state, timing, input, now),
         "DeleteCampaign" => delete_campaign(state, timing, input, now),
-        "ListCampaigns" => list_campaigns(state, input),
+        "ListCampaigns" => list_campaigns(state, input, region),
         "DescribeSolution" => describe_solution(state, input),
         "DescribeSolutionVersion" => describe_solution_version(state, input),
         "ListSolutionVersions" => list_solution_versions(state, input),
@@ -638,12 +651,21 @@ fn with_token(mut body: Value, next: Option<String>) -> Value {
     body
 }
 
-fn list_campaigns(state: &mut State, input: &Map<String, Value>) -> Result<Value, ApiError> {
+fn list_campaigns(
+    state: &mut State,
+    input: &Map<String, Value>,
+    region: Option<&str>,
+) -> Result<Value, ApiError> {
     let mut checks = Checks::new(input);
     let solution = checks.arn("solutionArn", false)?;
     let summaries: Vec<Value> = state
         .campaigns
         .values()
+        .filter(|campaign| {
+            region.is_none_or(|region| {
+                split_arn(&campaign.campaign_arn).is_some_and(|arn| arn.region == region)
+            })
+        })
         .filter(|campaign| {
             solution.as_ref().is_none_or(|solution| {
                 solution_of(&campaign.solution_version_arn).is_some_and(|(arn, _)| &arn == solution)

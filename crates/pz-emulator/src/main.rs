@@ -30,6 +30,11 @@ struct Args {
     /// Seconds a create, update or delete takes to reach its final status.
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     transition_seconds: f64,
+
+    /// Eventual consistency, as AWS may show it: after an accepted create or update, the next N
+    /// DescribeCampaign calls of that campaign answer as before the write (not found after a create).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    stale_reads: u32,
 }
 
 #[tokio::main]
@@ -61,6 +66,7 @@ async fn run(args: Args) -> Result<(), String> {
         timing: Timing { transition_seconds: args.transition_seconds },
         seed: state,
         state_file: args.state,
+        stale_reads: args.stale_reads,
     };
     let emulator = Emulator::new(config).map_err(|e| e.to_string())?;
     let running = emulator.start(SocketAddr::new(args.host, args.port)).await.map_err(|e| e.to_string())?;

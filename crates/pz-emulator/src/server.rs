@@ -1,9 +1,10 @@
 //! HTTP: the awsJson1_1 wire protocol on `POST /`, and the control API under [`CONTROL_PREFIX`].
 
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -39,6 +40,9 @@ pub enum FaultKind {
     InternalError,
     /// Answer normally, after a delay.
     Delay { millis: u64 },
+    /// Take effect at once, answer after a delay: a client whose attempt times out first never learns that
+    /// its write landed, and its SDK sends the same write again (a lost answer).
+    LateAnswer { millis: u64 },
     /// Any error code and message, with an HTTP status (400 by default).
     Error {
         code: String,
@@ -84,6 +88,9 @@ pub struct EmulatorConfig {
     pub seed: State,
     /// Where to persist state; if the file exists, state is loaded from it instead of the seed.
     pub state_file: Option<PathBuf>,
+    /// Eventual consistency: after an accepted create or update, this many DescribeCampaign calls of that
+    /// campaign answer as before the write.
+    pub stale_reads: u32,
 }
 
 /// A Personalize control plane in memory. Clone it freely: clones share state.
@@ -101,6 +108,21 @@ struct Inner {
     faults: Mutex<Vec<FaultRule>>,
     log: Mutex<Vec<LoggedCall>>,
     sequence: AtomicU64,
+    stale_reads: AtomicU32,
+    /// The stale-reads setting the emulator started with, which reset returns to.
+    initial_stale_reads: u32,
+    /// Campaign ARN -> the answer DescribeCampaign gave before the last write, and how many more times it
+    /// is given.
+    stale_views: Mutex<BTreeMap<String, StaleView>>,
+    /// One writer of the state file at a time, so that the newest state is always the last one renamed.
+    persisting: Mutex<()>,
+    temporary_files: AtomicU64,
+}
+
+#[derive(Debug)]
+struct StaleView {
+    answer: Result<Value, ApiError>,
+    remaining: u32,
 }
 
 /// Locks a mutex even if a panicking thread poisoned it: the data is plain values, still consistent.
@@ -164,6 +186,11 @@ impl Emulator {
                 faults: Mutex::new(Vec::new()),
                 log: Mutex::new(Vec::new()),
                 sequence: AtomicU64::new(0),
+                stale_reads: AtomicU32::new(config.stale_reads),
+                initial_stale_reads: config.stale_reads,
+                stale_views: Mutex::new(BTreeMap::new()),
+                persisting: Mutex::new(()),
+                temporary_files: AtomicU64::new(0),
             }),
         };
         emulator.persist();
@@ -224,6 +251,16 @@ impl Emulator {
         lock(&self.inner.faults).clear();
     }
 
+    /// From now on, after each accepted create or update, the next `count` DescribeCampaign calls of that
+    /// campaign on the wire answer as before the write (ResourceNotFoundException after a create). 0 turns
+    /// it off and forgets views not yet served.
+    pub fn set_stale_reads(&self, count: u32) {
+        self.inner.stale_reads.store(count, Ordering::Relaxed);
+        if count == 0 {
+            lock(&self.inner.stale_views).clear();
+        }
+    }
+
     /// The next create or update of `campaign_arn` ends in `CREATE FAILED` with `reason`.
     pub fn fail_next_update(&self, campaign_arn: &str, reason: &str) {
         lock(&self.inner.state).fail_next_update.insert(campaign_arn.to_string(), reason.to_string());
@@ -259,10 +296,12 @@ impl Emulator {
         self.persist();
     }
 
-    /// Back to the seed, with no faults and an empty request log.
+    /// Back to the seed, with no faults, the stale-reads setting it started with and an empty request log.
     pub fn reset(&self) {
         *lock(&self.inner.state) = self.inner.seed.clone();
         self.clear_faults();
+        self.set_stale_reads(0);
+        self.set_stale_reads(self.inner.initial_stale_reads);
         lock(&self.inner.log).clear();
         self.persist();
     }
@@ -282,18 +321,82 @@ impl Emulator {
         self.persist();
     }
 
-    /// Runs one Personalize operation as a call on the wire would, without the faults.
+    /// Runs one Personalize operation as a call on the wire would, without the faults and always from the
+    /// current state (no stale reads): what tests use to see the truth.
     pub fn call(&self, operation: &str, input: &Value) -> Result<Value, ApiError> {
-        let result = api::call(&mut lock(&self.inner.state), self.inner.timing, operation, input, now());
+        self.call_in_region(operation, input, None)
+    }
+
+    fn call_in_region(
+        &self,
+        operation: &str,
+        input: &Value,
+        region: Option<&str>,
+    ) -> Result<Value, ApiError> {
+        let result = api::call_in_region(
+            &mut lock(&self.inner.state),
+            self.inner.timing,
+            operation,
+            input,
+            now(),
+            region,
+        );
         if result.is_ok() && api::is_mutating(operation) {
             self.persist();
         }
         result
     }
 
-    /// Writes the state file, if there is one: to a temporary file first, so a crash never leaves half a file.
+    /// A call from a client: eventually consistent when stale reads are on. A DescribeCampaign with a stale
+    /// view pending gets the old answer; an accepted create or update leaves the answer from before it.
+    fn call_from_client(
+        &self,
+        operation: &str,
+        input: &Value,
+        region: Option<&str>,
+    ) -> Result<Value, ApiError> {
+        let campaign = input.get("campaignArn").and_then(Value::as_str).map(str::to_string);
+        if operation == "DescribeCampaign"
+            && let Some(arn) = &campaign
+        {
+            let mut views = lock(&self.inner.stale_views);
+            if let Some(view) = views.get_mut(arn) {
+                let answer = view.answer.clone();
+                view.remaining -= 1;
+                if view.remaining == 0 {
+                    views.remove(arn);
+                }
+                return answer;
+            }
+        }
+        let count = self.inner.stale_reads.load(Ordering::Relaxed);
+        let writes_campaign = matches!(operation, "CreateCampaign" | "UpdateCampaign");
+        if count == 0 || !writes_campaign {
+            return self.call_in_region(operation, input, region);
+        }
+        // The create's ARN is known only from its answer; the view before it is "not found".
+        let before =
+            campaign.as_ref().map(|arn| self.call("DescribeCampaign", &json!({ "campaignArn": arn })));
+        let result = self.call_in_region(operation, input, region)?;
+        let arn = campaign.or_else(|| result.get("campaignArn").and_then(Value::as_str).map(str::to_string));
+        if let Some(arn) = arn {
+            let answer = before.unwrap_or_else(|| {
+                Err(ApiError::new(
+                    "ResourceNotFoundException",
+                    400,
+                    format!("Could not find campaign with ARN {arn}"),
+                ))
+            });
+            lock(&self.inner.stale_views).insert(arn, StaleView { answer, remaining: count });
+        }
+        Ok(result)
+    }
+
+    /// Writes the state file, if there is one: to a temporary file of its own first, so a crash never
+    /// leaves half a file, under one lock, so that an older state is never renamed over a newer one.
     fn persist(&self) {
         let Some(path) = &self.inner.state_file else { return };
+        let _writer = lock(&self.inner.persisting);
         let text = match serde_json::to_string_pretty(&*lock(&self.inner.state)) {
             Ok(text) => text,
             Err(error) => {
@@ -301,9 +404,12 @@ impl Emulator {
                 return;
             }
         };
-        let temporary = path.with_extension("json.tmp");
+        let unique = self.inner.temporary_files.fetch_add(1, Ordering::Relaxed);
+        let file_name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let temporary = path.with_file_name(format!(".{file_name}.{}.{unique}.tmp", std::process::id()));
         if let Err(error) = std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, path))
         {
+            let _ = std::fs::remove_file(&temporary);
             tracing::error!(%error, path = %path.display(), "cannot write emulator state file");
         }
     }
@@ -320,7 +426,7 @@ impl Emulator {
         }
         let sequence = self.inner.sequence.fetch_add(1, Ordering::Relaxed) + 1;
         let request_id = request_id(sequence);
-        let (operation, result) = self.personalize(request).await;
+        let (operation, result, late) = self.personalize(request).await;
         let (status, body, error_code) = match result {
             Ok(body) => (200, body, None),
             Err(error) => {
@@ -338,6 +444,10 @@ impl Emulator {
                 time: now(),
             });
         }
+        // Logged first: the call took effect, whether or not the client is still there for its answer.
+        if let Some(late) = late {
+            tokio::time::sleep(late).await;
+        }
         let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
         *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let headers = response.headers_mut();
@@ -352,36 +462,37 @@ impl Emulator {
     }
 
     /// The Personalize side: checks the envelope, applies faults, runs the operation. Returns the operation
-    /// and its parsed input for the log, when the request got that far.
+    /// and its parsed input for the log, when the request got that far, and how long to hold the answer.
     async fn personalize(
         &self,
         request: Request<Incoming>,
-    ) -> (Option<(String, Value)>, Result<Value, ApiError>) {
+    ) -> (Option<(String, Value)>, Result<Value, ApiError>, Option<Duration>) {
         if request.method() != Method::POST || request.uri().path() != "/" {
             let message = format!("Unknown route {} {}", request.method(), request.uri().path());
-            return (None, Err(ApiError::new("UnknownOperationException", 404, message)));
+            return (None, Err(ApiError::new("UnknownOperationException", 404, message)), None);
         }
         let headers = request.headers();
         if !headers.contains_key(hyper::header::AUTHORIZATION) {
             let error =
                 ApiError::new("MissingAuthenticationTokenException", 403, "Missing Authentication Token");
-            return (None, Err(error));
+            return (None, Err(error), None);
         }
         let content_type = headers.get(CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or("");
         if !content_type.starts_with(AWS_JSON) {
             let message = format!("Content-Type must be {AWS_JSON}, got '{content_type}'");
-            return (None, Err(ApiError::new("UnsupportedMediaTypeException", 415, message)));
+            return (None, Err(ApiError::new("UnsupportedMediaTypeException", 415, message)), None);
         }
+        let region = signed_region(headers);
         let target = headers.get("x-amz-target").and_then(|value| value.to_str().ok()).unwrap_or("");
         let Some(operation) = target.strip_prefix(TARGET_PREFIX).filter(|op| api::OPERATIONS.contains(op))
         else {
             let message = format!("Unknown operation '{target}'");
-            return (None, Err(ApiError::new("UnknownOperationException", 400, message)));
+            return (None, Err(ApiError::new("UnknownOperationException", 400, message)), None);
         };
         let operation = operation.to_string();
         let body = match read_body(request).await {
             Ok(body) => body,
-            Err(error) => return (Some((operation, Value::Null)), Err(error)),
+            Err(error) => return (Some((operation, Value::Null)), Err(error), None),
         };
         let input: Value = if body.is_empty() {
             json!({})
@@ -391,10 +502,11 @@ impl Emulator {
                 Err(error) => {
                     let error =
                         ApiError::new("SerializationException", 400, format!("Malformed JSON: {error}"));
-                    return (Some((operation, Value::Null)), Err(error));
+                    return (Some((operation, Value::Null)), Err(error), None);
                 }
             }
         };
+        let mut late = None;
         let result = match self.take_fault(&operation) {
             Some(FaultKind::Throttling) => Err(ApiError::new("ThrottlingException", 400, "Rate exceeded")),
             Some(FaultKind::InternalError) => Err(ApiError::new(
@@ -405,11 +517,15 @@ impl Emulator {
             Some(FaultKind::Error { code, message, status }) => Err(ApiError::new(&code, status, message)),
             Some(FaultKind::Delay { millis }) => {
                 tokio::time::sleep(Duration::from_millis(millis)).await;
-                self.call(&operation, &input)
+                self.call_from_client(&operation, &input, region.as_deref())
             }
-            None => self.call(&operation, &input),
+            Some(FaultKind::LateAnswer { millis }) => {
+                late = Some(Duration::from_millis(millis));
+                self.call_from_client(&operation, &input, region.as_deref())
+            }
+            None => self.call_from_client(&operation, &input, region.as_deref()),
         };
-        (Some((operation, input)), result)
+        (Some((operation, input)), result, late)
     }
 
     fn take_fault(&self, operation: &str) -> Option<FaultKind> {
@@ -437,7 +553,7 @@ impl Emulator {
                 }
                 Err(error) => bad_request(format!(
                     "expected {{\"operation\": \"UpdateCampaign\" or \"*\", \"count\": 3 (optional), \"kind\": \
-                     \"throttling\" | \"internal-error\" | \"delay\" (with \"millis\") | \"error\" (with \"code\", \
+                     \"throttling\" | \"internal-error\" | \"delay\" or \"late-answer\" (with \"millis\") | \"error\" (with \"code\", \
                      \"message\", \"status\")}}: {error}"
                 )),
             },
@@ -474,6 +590,15 @@ impl Emulator {
                     ),
                 }
             }
+            (&Method::POST, "stale-reads") => {
+                match parsed().ok().and_then(|r| r.get("count").and_then(Value::as_u64)) {
+                    Some(count) => {
+                        self.set_stale_reads(u32::try_from(count).unwrap_or(u32::MAX));
+                        json_response(StatusCode::OK, &json!({}))
+                    }
+                    None => bad_request("expected {\"count\": N}, N >= 0".to_string()),
+                }
+            }
             (&Method::POST, "finish") => {
                 self.finish_in_flight();
                 json_response(StatusCode::OK, &json!({}))
@@ -488,6 +613,14 @@ impl Emulator {
             ),
         }
     }
+}
+
+/// The region a SigV4 request was signed for: `Credential=AKID/DATE/REGION/SERVICE/aws4_request`.
+fn signed_region(headers: &hyper::HeaderMap) -> Option<String> {
+    let authorization = headers.get(hyper::header::AUTHORIZATION)?.to_str().ok()?;
+    let credential = authorization.split("Credential=").nth(1)?;
+    let scope = credential.split([',', ' ']).next()?;
+    scope.split('/').nth(2).filter(|region| !region.is_empty()).map(str::to_string)
 }
 
 async fn read_body(request: Request<Incoming>) -> Result<Bytes, ApiError> {

@@ -39,12 +39,17 @@ fn seed_state(yaml: &str) -> pz_emulator::State {
 
 /// An emulator whose work never finishes on its own (an hour), so tests move it with `finish_in_flight`.
 async fn start() -> RunningEmulator {
-    start_with(EmulatorConfig {
-        timing: Timing { transition_seconds: 3600.0 },
-        seed: seed_state(SEED),
-        state_file: None,
-    })
-    .await
+    start_with(config(&seed_state(SEED), 3600.0, None)).await
+}
+
+/// Work takes `seconds`; state is kept in `state_file` when there is one.
+fn config(seed: &pz_emulator::State, seconds: f64, state_file: Option<&std::path::Path>) -> EmulatorConfig {
+    EmulatorConfig {
+        timing: Timing { transition_seconds: seconds },
+        seed: seed.clone(),
+        state_file: state_file.map(std::path::Path::to_path_buf),
+        stale_reads: 0,
+    }
 }
 
 async fn start_with(config: EmulatorConfig) -> RunningEmulator {
@@ -299,11 +304,7 @@ async fn internal_errors_surface_once_retries_run_out() {
 async fn state_survives_a_restart_and_in_flight_work_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let state_file = dir.path().join("state.json");
-    let config = EmulatorConfig {
-        timing: Timing { transition_seconds: 0.5 },
-        seed: seed_state(SEED),
-        state_file: Some(state_file.clone()),
-    };
+    let config = config(&seed_state(SEED), 0.5, Some(&state_file));
     let running = start_with(config.clone()).await;
     client(&running, 1).update_campaign().campaign_arn(HOME).min_provisioned_tps(7).send().await.unwrap();
     running.stop().await;
@@ -330,4 +331,131 @@ async fn deletes_go_through_delete_pending() {
     running.emulator.finish_in_flight();
     let gone = client.describe_campaign().campaign_arn(HOME).send().await.unwrap_err();
     assert!(gone.as_service_error().unwrap().is_resource_not_found_exception());
+}
+
+#[tokio::test]
+async fn stale_reads_answer_as_before_the_write_then_catch_up() {
+    let running = start().await;
+    running.emulator.set_stale_reads(2);
+    let client = client(&running, 1);
+    client.update_campaign().campaign_arn(HOME).min_provisioned_tps(5).send().await.unwrap();
+    for _ in 0..2 {
+        let campaign = client.describe_campaign().campaign_arn(HOME).send().await.unwrap();
+        assert!(campaign.campaign().unwrap().latest_campaign_update().is_none(), "the old view");
+    }
+    let campaign = client.describe_campaign().campaign_arn(HOME).send().await.unwrap();
+    let update = campaign.campaign().unwrap().latest_campaign_update().unwrap();
+    assert_eq!(update.min_provisioned_tps(), Some(5));
+
+    // After a create, "not found" for a while.
+    client.create_campaign().name("web").solution_version_arn(V2).send().await.unwrap();
+    let web = HOME.replace("/home", "/web");
+    for _ in 0..2 {
+        let error = client.describe_campaign().campaign_arn(&web).send().await.unwrap_err();
+        assert_eq!(error_code(&error), "ResourceNotFoundException");
+    }
+    let campaign = client.describe_campaign().campaign_arn(&web).send().await.unwrap();
+    assert_eq!(campaign.campaign().unwrap().status(), Some("CREATE PENDING"));
+    // The truth was there all along.
+    assert!(running.emulator.state().campaigns.contains_key(&web));
+}
+
+#[tokio::test]
+async fn a_late_answer_lands_the_write_and_the_retry_meets_it() {
+    let running = start().await;
+    running.emulator.inject("UpdateCampaign", Some(1), FaultKind::LateAnswer { millis: 400 });
+    let config = aws_sdk_personalize::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(running.endpoint_url())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "static"))
+        .retry_config(
+            RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(1)),
+        )
+        .timeout_config(
+            aws_sdk_personalize::config::timeout::TimeoutConfig::builder()
+                .operation_attempt_timeout(Duration::from_millis(100))
+                .build(),
+        )
+        .build();
+    let client = Client::from_conf(config);
+    let error = client.update_campaign().campaign_arn(HOME).min_provisioned_tps(6).send().await.unwrap_err();
+    assert_eq!(error_code(&error), "ResourceInUseException");
+    let updates: Vec<_> =
+        running.emulator.requests().into_iter().filter(|call| call.operation == "UpdateCampaign").collect();
+    assert_eq!(updates.len(), 2, "the attempt that timed out, then the SDK's retry");
+    assert_eq!(updates[0].error, None);
+    let update = running.emulator.state().campaigns[HOME].latest_campaign_update.clone().unwrap();
+    assert_eq!(update.min_provisioned_tps, 6);
+}
+
+#[tokio::test]
+async fn a_resource_holds_at_most_fifty_tags_after_the_merge() {
+    let running = start().await;
+    let client = client(&running, 1);
+    let tags = |range: std::ops::Range<u32>| {
+        range
+            .map(|n| Tag::builder().tag_key(format!("k{n}")).tag_value("v").build().unwrap())
+            .collect::<Vec<_>>()
+    };
+    // The seed has one tag: 49 more reach the quota, one more goes over.
+    client.tag_resource().resource_arn(HOME).set_tags(Some(tags(0..49))).send().await.unwrap();
+    let error =
+        client.tag_resource().resource_arn(HOME).set_tags(Some(tags(49..50))).send().await.unwrap_err();
+    assert_eq!(error_code(&error), "TooManyTagsException");
+    // Removing first makes room.
+    client.untag_resource().resource_arn(HOME).tag_keys("k0").send().await.unwrap();
+    client.tag_resource().resource_arn(HOME).set_tags(Some(tags(49..50))).send().await.unwrap();
+    assert_eq!(running.emulator.state().tags[HOME].len(), 50);
+}
+
+#[tokio::test]
+async fn list_campaigns_answers_for_the_region_the_request_was_signed_for() {
+    let yaml = format!(
+        "{SEED}  - name: dublin\n    solutionVersionArn: arn:aws:personalize:eu-west-1:111122223333:solution/eu/v1\n"
+    )
+    .replace(
+        "campaigns:",
+        "  - solutionArn: arn:aws:personalize:eu-west-1:111122223333:solution/eu\n    versions: [v1]\ncampaigns:",
+    );
+    let running = start_with(config(&seed_state(&yaml), 3600.0, None)).await;
+    let names = |region: &'static str| {
+        let client =
+            Client::from_conf(client(&running, 1).config().to_builder().region(Region::new(region)).build());
+        async move {
+            let output = client.list_campaigns().send().await.unwrap();
+            output.campaigns().iter().map(|c| c.name().unwrap().to_string()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(names("us-east-1").await, ["home"]);
+    assert_eq!(names("eu-west-1").await, ["dublin"]);
+}
+
+#[tokio::test]
+async fn concurrent_writes_never_lose_state_in_the_state_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let state_file = dir.path().join("state.json");
+    let config = config(&seed_state(SEED), 3600.0, Some(&state_file));
+    let running = start_with(config.clone()).await;
+    let client = client(&running, 1);
+    let mut creates = tokio::task::JoinSet::new();
+    for n in 0..24 {
+        let client = client.clone();
+        creates.spawn(async move {
+            client.create_campaign().name(format!("c{n}")).solution_version_arn(V1).send().await.unwrap();
+        });
+    }
+    while let Some(done) = creates.join_next().await {
+        done.unwrap();
+    }
+    running.stop().await;
+    let saved: pz_emulator::State =
+        serde_json::from_str(&std::fs::read_to_string(&state_file).unwrap()).unwrap();
+    assert_eq!(saved.campaigns.len(), 25, "{:?}", saved.campaigns.keys());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .filter(|name| name != "state.json")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
