@@ -141,6 +141,16 @@ impl fmt::Display for SolutionVersionArn {
     }
 }
 
+/// The region field of any ARN (`arn:<partition>:<service>:<region>:...`), when it has one: the one place
+/// that takes an ARN apart by its colons.
+pub fn region_of(arn: &str) -> Option<&str> {
+    let mut fields = arn.splitn(5, ':');
+    (fields.next() == Some("arn")).then_some(())?;
+    let region = fields.nth(2)?;
+    fields.next()?;
+    (!region.is_empty()).then_some(region)
+}
+
 /// `us-east-1`, `us-gov-west-1`, `cn-north-1`: two letters, words, a number, joined by `-`.
 fn is_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
@@ -179,6 +189,14 @@ mod tests {
             arn.latest_alias(),
             "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/$LATEST"
         );
+    }
+
+    #[test]
+    fn the_region_of_any_arn() {
+        assert_eq!(region_of("arn:aws:personalize:eu-west-1:111122223333:campaign/c"), Some("eu-west-1"));
+        assert_eq!(region_of("arn:aws:personalize:::recipe/aws-ecomm"), None);
+        assert_eq!(region_of("not:an:arn:at:all"), None);
+        assert_eq!(region_of("arn:aws:personalize:us-east-1"), None);
     }
 
     #[test]

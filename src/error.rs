@@ -28,6 +28,13 @@ pub enum Error {
     Interrupted,
     #[error("{stale} {} changed in AWS since the plan was saved", plural(*stale, "campaign"))]
     StalePlan { stale: usize },
+    /// Live moved while the plan was on screen; those campaigns were not sent anything.
+    #[error(
+        "{stale} {} changed in AWS since the plan was shown and {} not applied; run apply again to see the new plan",
+        plural(*stale, "campaign"),
+        if *stale == 1 { "was" } else { "were" }
+    )]
+    MovedSincePlan { stale: usize },
     #[error("cannot use the saved plan {}: {message}", path.display())]
     SavedPlan { path: std::path::PathBuf, message: String },
     #[error("cannot start the async runtime: {0}")]
@@ -41,7 +48,7 @@ impl Error {
     /// after Ctrl-C or SIGTERM. 2 is kept for "changes pending" in plan.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::StalePlan { .. } => 3,
+            Error::StalePlan { .. } | Error::MovedSincePlan { .. } => 3,
             Error::Interrupted => 130,
             _ => 1,
         }

@@ -18,6 +18,15 @@ pub enum Imported {
     Skipped { reason: String },
 }
 
+/// A live key the file format cannot hold. The file manages the whole section, so applying it sends the
+/// section without the key: the reader must know before adopting the file.
+fn unknown_key_warning(section: &str, key: &str) -> String {
+    format!(
+        "left out campaignConfig.{section}.{key}, which pz-apply does not know: the next apply of this file \
+         will remove it from the campaign (delete the {section} section from the file to keep it)"
+    )
+}
+
 /// The campaign file for `live`, pinning its serving state: the version (the `$LATEST` alias when it
 /// follows the newest version), TPS, the whole config as AWS reports it, and the tags without `aws:` keys.
 /// `schema` is the modeline's path to the schema, relative to where the file will be.
@@ -89,9 +98,7 @@ pub fn campaign_file(live: &LiveCampaign, tags: &BTreeMap<String, String>, schem
                     if ITEM_EXPLORATION_FIELDS.contains(&key.as_str()) {
                         Some((key.clone(), scalar(value)))
                     } else {
-                        warnings.push(format!(
-                            "left out itemExplorationConfig.{key}, which pz-apply does not know"
-                        ));
+                        warnings.push(unknown_key_warning("itemExplorationConfig", key));
                         None
                     }
                 }),
@@ -104,8 +111,7 @@ pub fn campaign_file(live: &LiveCampaign, tags: &BTreeMap<String, String>, schem
                     if RANKING_INFLUENCE_FIELDS.contains(&key.as_str()) {
                         Some((key.clone(), serde_json::json!(value).to_string()))
                     } else {
-                        warnings
-                            .push(format!("left out rankingInfluence.{key}, which pz-apply does not know"));
+                        warnings.push(unknown_key_warning("rankingInfluence", key));
                         None
                     }
                 }),
@@ -240,6 +246,8 @@ mod tests {
             config: None,
             status: CampaignStatus::CreateInProgress,
             failure_reason: None,
+            created_at: None,
+            last_updated_at: None,
         });
         let Imported::File { text, warnings } = campaign_file(&updating, &BTreeMap::new(), "s") else {
             panic!()

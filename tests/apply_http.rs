@@ -82,31 +82,93 @@ async fn run_apply_then(
     deadline: Duration,
     between: impl FnOnce(&RunningEmulator),
 ) -> Run {
-    let options = ClientOptions {
-        max_attempts: 4,
-        initial_backoff: Duration::from_millis(5),
-        ..ClientOptions::default()
-    };
-    let api = Arc::new(AwsPersonalize::for_endpoint(&running.endpoint_url(), &options));
-    let campaigns = campaigns(files);
-    let observed = observe(api.clone(), &campaigns, 8).await;
-    let (plan, failures) = plan_all(&campaigns, &observed);
-    assert!(failures.is_empty(), "{failures:?}");
-    between(running);
-    let recorder = Arc::new(Recorder::default());
-    let (_cancel, cancelled) = watch::channel(false);
-    let options = ApplyOptions {
-        concurrency: 8,
-        poll_interval: Duration::from_millis(50),
-        poll_cap: Duration::from_millis(200),
-        deadline: Instant::now() + deadline,
-        in_use_retries: 3,
-    };
-    let reports =
-        apply(api, campaigns.into_iter().zip(plan.campaigns).collect(), options, recorder.clone(), cancelled)
-            .await;
-    let events = recorder.0.lock().unwrap().clone();
-    Run { results: reports.into_iter().map(|report| report.result).collect(), events }
+    Scenario { deadline, ..Scenario::default() }.run(running, files, between).await
+}
+
+/// How a scenario runs apply.
+struct Scenario {
+    deadline: Duration,
+    /// Zero stands for "after a confirmation prompt": every campaign is read again before its first write.
+    fresh_for: Duration,
+    client: ClientOptions,
+    /// Set to cancel (as Ctrl-C does) this long after apply starts.
+    cancel_after: Option<Duration>,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            deadline: Duration::from_secs(30),
+            fresh_for: Duration::from_secs(3600),
+            client: ClientOptions {
+                max_attempts: 4,
+                initial_backoff: Duration::from_millis(5),
+                ..ClientOptions::default()
+            },
+            cancel_after: None,
+        }
+    }
+}
+
+impl Scenario {
+    async fn run(
+        self,
+        running: &RunningEmulator,
+        files: &[&str],
+        between: impl FnOnce(&RunningEmulator),
+    ) -> Run {
+        let api = Arc::new(AwsPersonalize::for_endpoint(&running.endpoint_url(), &self.client));
+        let campaigns = campaigns(files);
+        let observed_at = Instant::now();
+        let observed = observe(api.clone(), &campaigns, 8).await;
+        let (plan, failures) = plan_all(&campaigns, &observed);
+        assert!(failures.is_empty(), "{failures:?}");
+        between(running);
+        let recorder = Arc::new(Recorder::default());
+        let (cancel, cancelled) = watch::channel(false);
+        let options = ApplyOptions {
+            concurrency: 8,
+            poll_interval: Duration::from_millis(50),
+            poll_cap: Duration::from_millis(200),
+            deadline: Instant::now() + self.deadline,
+            in_use_retries: 3,
+            observed_at,
+            fresh_for: self.fresh_for,
+            visibility_grace: Duration::from_secs(5),
+        };
+        if let Some(after) = self.cancel_after {
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                let _ = cancel.send(true);
+                // Keep the sender alive until the run is over.
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            });
+        } else {
+            std::mem::forget(cancel);
+        }
+        let reports = apply(
+            api,
+            campaigns.into_iter().zip(plan.campaigns).collect(),
+            options,
+            recorder.clone(),
+            cancelled,
+        )
+        .await;
+        let events = recorder.0.lock().unwrap().clone();
+        Run { results: reports.into_iter().map(|report| report.result).collect(), events }
+    }
+}
+
+/// Every call of `operation` that reached the server, accepted or refused: its error code, `None` when
+/// accepted.
+fn calls_of(running: &RunningEmulator, operation: &str) -> Vec<Option<String>> {
+    running
+        .emulator
+        .requests()
+        .into_iter()
+        .filter(|call| call.operation == operation)
+        .map(|call| call.error)
+        .collect()
 }
 
 /// Successful write calls, in order.
@@ -170,7 +232,9 @@ async fn a_tps_change_is_one_complete_update_that_keeps_unmanaged_values() {
     assert_eq!(live["campaignConfig"]["rankingInfluence"]["FRESHNESS"], 0.6);
     // Progress went through the statuses to ACTIVE.
     let statuses: Vec<&str> = run.events.iter().filter_map(|event| event.status.as_deref()).collect();
-    assert_eq!(statuses.last(), Some(&"ACTIVE"), "{statuses:?}");
+    // Labelled as the update's, so they do not read as a create.
+    assert_eq!(statuses.first(), Some(&"update CREATE PENDING"), "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&"update ACTIVE"), "{statuses:?}");
 }
 
 #[tokio::test]
@@ -198,8 +262,9 @@ async fn tags_are_added_and_removed_without_an_update() {
     let run = run_apply(&running, &[&home(2, "tags:\n  owner: ml\n")], Duration::from_secs(30)).await;
     assert_eq!(run.results, [CampaignResult::Updated]);
     let writes = writes(&running);
-    assert_eq!(operations(&writes), ["TagResource", "UntagResource"]);
-    assert_eq!(writes[1].input["tagKeys"], json!(["team"]));
+    // Removals first, so that a rename fits under the 50-tag quota.
+    assert_eq!(operations(&writes), ["UntagResource", "TagResource"]);
+    assert_eq!(writes[0].input["tagKeys"], json!(["team"]));
     let tags = running.emulator.call("ListTagsForResource", &json!({ "resourceArn": HOME })).unwrap();
     assert_eq!(tags["tags"], json!([{ "tagKey": "owner", "tagValue": "ml" }]));
 }
@@ -243,7 +308,8 @@ async fn an_in_flight_update_that_matches_is_only_waited_for() {
     let running = emulator().await;
     running.emulator.call("UpdateCampaign", &json!({ "campaignArn": HOME, "minProvisionedTPS": 4 })).unwrap();
     let run = run_apply(&running, &[&home(4, "")], Duration::from_secs(30)).await;
-    assert_eq!(run.results, [CampaignResult::Unchanged]);
+    // Reported as what happened: a wait, not "unchanged".
+    assert_eq!(run.results, [CampaignResult::Waited]);
     // Only the update made before apply: apply wrote nothing.
     assert_eq!(writes(&running).len(), 0);
     assert_eq!(describe(&running)["minProvisionedTPS"], 4);
@@ -270,10 +336,14 @@ async fn a_failed_update_is_reported_and_the_other_campaigns_still_apply() {
     assert_eq!(
         run.results,
         [
-            CampaignResult::Failed { reason: "ended in CREATE FAILED: Insufficient capacity".into() },
+            CampaignResult::Failed {
+                reason: "UpdateCampaign ended in CREATE FAILED: Insufficient capacity".into()
+            },
             CampaignResult::Created
         ]
     );
+    // Our own failed update is reported, never sent again.
+    assert_eq!(calls_of(&running, "UpdateCampaign"), [None]);
     assert_eq!(operations(&writes(&running)), ["UpdateCampaign", "CreateCampaign"]);
 }
 
@@ -292,28 +362,226 @@ async fn throttling_and_server_errors_never_cause_a_duplicate_update() {
         run.events
     );
     assert_eq!(run.results, [CampaignResult::Updated], "{:#?}", run.events);
-    assert_eq!(operations(&writes(&running)), ["UpdateCampaign"]);
+    // Every UpdateCampaign that reached the server: the two the SDK retried after throttling, then the one
+    // accepted. pz-apply itself sent one.
+    let throttled = Some("ThrottlingException".to_string());
+    assert_eq!(calls_of(&running, "UpdateCampaign"), [throttled.clone(), throttled, None]);
     assert_eq!(describe(&running)["minProvisionedTPS"], 8);
 }
 
 #[tokio::test]
-async fn an_in_use_race_is_waited_out_without_a_second_update() {
+async fn an_in_use_race_waits_for_the_other_update_then_sends_ours_once() {
     let running = emulator().await;
-    // Someone else's update arrives between our describe and our UpdateCampaign.
-    running.emulator.inject(
-        "UpdateCampaign",
-        Some(1),
-        FaultKind::Error { code: "ResourceInUseException".into(), message: "busy".into(), status: 400 },
-    );
-    let run = run_apply(&running, &[&home(3, "")], Duration::from_secs(30)).await;
-    assert_eq!(run.results, [CampaignResult::Updated]);
-    assert_eq!(operations(&writes(&running)), ["UpdateCampaign"]);
+    // Someone else's update arrives between our describe and our UpdateCampaign: a real one, in flight,
+    // which refuses ours with ResourceInUseException.
+    let run = Scenario::default()
+        .run(&running, &[&home(3, "")], |running| {
+            running
+                .emulator
+                .call("UpdateCampaign", &json!({ "campaignArn": HOME, "minProvisionedTPS": 4 }))
+                .unwrap();
+        })
+        .await;
+    assert_eq!(run.results, [CampaignResult::Updated], "{:#?}", run.events);
+    assert_eq!(calls_of(&running, "UpdateCampaign"), [Some("ResourceInUseException".to_string()), None]);
+    assert_eq!(describe(&running)["minProvisionedTPS"], 3);
 }
 
 #[tokio::test]
 async fn the_timeout_reports_what_is_still_in_flight() {
     let running = support::start_emulator_timed(seed(), 60.0).await;
-    let run = run_apply(&running, &[&home(9, "")], Duration::from_millis(400)).await;
-    assert_eq!(run.results, [CampaignResult::TimedOut { status: "CREATE PENDING".into() }]);
+    // The deadline comes before the first poll: the accepted update is CREATE PENDING all the same.
+    let run = run_apply(&running, &[&home(9, "")], Duration::from_millis(30)).await;
+    assert_eq!(run.results, [CampaignResult::TimedOut { status: "update CREATE PENDING".into() }]);
     assert_eq!(operations(&writes(&running)), ["UpdateCampaign"]);
+}
+
+#[tokio::test]
+async fn a_change_made_while_the_prompt_was_open_is_never_reverted() {
+    let running = emulator().await;
+    let run = Scenario { fresh_for: Duration::ZERO, ..Scenario::default() }
+        .run(&running, &[&home(5, "")], |running| {
+            // A colleague changes a field the file does not manage, and it lands, while apply's prompt is open.
+            running
+                .emulator
+                .call(
+                    "UpdateCampaign",
+                    &json!({ "campaignArn": HOME, "minProvisionedTPS": 2, "campaignConfig": {
+                        "syncWithLatestSolutionVersion": false,
+                        "enableMetadataWithRecommendations": true,
+                        "itemExplorationConfig": { "explorationWeight": "0.9" },
+                        "rankingInfluence": { "FRESHNESS": 0.6 }
+                    }}),
+                )
+                .unwrap();
+            running.emulator.finish_in_flight();
+        })
+        .await;
+    let CampaignResult::Stale { changed } = &run.results[0] else { panic!("{:?}", run.results) };
+    assert!(
+        changed.iter().any(|line| line.contains("explorationWeight") && line.contains("0.9")),
+        "{changed:?}"
+    );
+    assert_eq!(calls_of(&running, "UpdateCampaign"), Vec::<Option<String>>::new(), "nothing sent");
+    let live = describe(&running);
+    assert_eq!(live["campaignConfig"]["itemExplorationConfig"]["explorationWeight"], "0.9");
+    assert_eq!(live["minProvisionedTPS"], 2);
+}
+
+#[tokio::test]
+async fn after_the_prompt_an_unmoved_campaign_is_read_again_then_applied() {
+    let running = emulator().await;
+    let run = Scenario { fresh_for: Duration::ZERO, ..Scenario::default() }
+        .run(&running, &[&home(5, "")], |_| {})
+        .await;
+    assert_eq!(run.results, [CampaignResult::Updated]);
+    let log: Vec<String> = running.emulator.requests().into_iter().map(|call| call.operation).collect();
+    // The plan's describe, the describe again before the write, then the write.
+    assert_eq!(log[..3], ["DescribeCampaign", "DescribeCampaign", "UpdateCampaign"], "{log:?}");
+}
+
+/// A campaign whose latest update failed long ago, with a reason that must never be reported as ours.
+async fn emulator_with_an_old_failed_update() -> RunningEmulator {
+    let running = emulator().await;
+    running.emulator.fail_next_update(HOME, "old failure");
+    running.emulator.call("UpdateCampaign", &json!({ "campaignArn": HOME, "minProvisionedTPS": 3 })).unwrap();
+    running.emulator.finish_in_flight();
+    running
+}
+
+#[tokio::test]
+async fn stale_reads_after_an_update_are_not_taken_for_its_result() {
+    let running = emulator_with_an_old_failed_update().await;
+    let run = run_apply_then(&running, &[&home(5, "")], Duration::from_secs(30), |running| {
+        running.emulator.set_stale_reads(3);
+    })
+    .await;
+    assert_eq!(run.results, [CampaignResult::Updated], "{:#?}", run.events);
+    assert_eq!(calls_of(&running, "UpdateCampaign"), [None], "sent once");
+    assert_eq!(describe(&running)["minProvisionedTPS"], 5);
+}
+
+#[tokio::test]
+async fn stale_reads_after_a_create_are_not_visible_yet_not_missing() {
+    let running = emulator().await;
+    let web = format!("name: web\nsolutionVersionArn: {V2}\n");
+    let run = run_apply_then(&running, &[&web], Duration::from_secs(30), |running| {
+        running.emulator.set_stale_reads(3);
+    })
+    .await;
+    assert_eq!(run.results, [CampaignResult::Created], "{:#?}", run.events);
+    assert_eq!(calls_of(&running, "CreateCampaign"), [None]);
+}
+
+/// The client's attempt gives up after 150 ms, and the emulator answers after 500 ms.
+fn impatient_client() -> ClientOptions {
+    ClientOptions {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(5),
+        call_timeout: Duration::from_millis(150),
+        ..ClientOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_is_ours() {
+    let running = emulator().await;
+    let web = format!("name: web\nsolutionVersionArn: {V2}\nminProvisionedTPS: 3\n");
+    let run = Scenario { client: impatient_client(), ..Scenario::default() }
+        .run(&running, &[&web], |running| {
+            running.emulator.inject("CreateCampaign", Some(1), FaultKind::LateAnswer { millis: 500 });
+        })
+        .await;
+    assert_eq!(run.results, [CampaignResult::Created], "{:#?}", run.events);
+    // The attempt that landed (its answer lost), then the SDK's retry that met it; pz-apply sent no other.
+    assert_eq!(
+        calls_of(&running, "CreateCampaign"),
+        [None, Some("ResourceAlreadyExistsException".to_string())]
+    );
+}
+
+#[tokio::test]
+async fn an_update_whose_answer_was_lost_is_ours() {
+    let running = emulator().await;
+    let run = Scenario { client: impatient_client(), ..Scenario::default() }
+        .run(&running, &[&home(6, "")], |running| {
+            running.emulator.inject("UpdateCampaign", Some(1), FaultKind::LateAnswer { millis: 500 });
+        })
+        .await;
+    assert_eq!(run.results, [CampaignResult::Updated], "{:#?}", run.events);
+    assert_eq!(calls_of(&running, "UpdateCampaign"), [None, Some("ResourceInUseException".to_string())]);
+    assert_eq!(describe(&running)["minProvisionedTPS"], 6);
+}
+
+#[tokio::test]
+async fn someone_elses_update_that_fails_is_not_our_failure() {
+    let running = emulator().await;
+    running.emulator.fail_next_update(HOME, "their failure");
+    running.emulator.call("UpdateCampaign", &json!({ "campaignArn": HOME, "minProvisionedTPS": 4 })).unwrap();
+    let run = run_apply(&running, &[&home(6, "")], Duration::from_secs(30)).await;
+    assert_eq!(run.results, [CampaignResult::Updated], "{:#?}", run.events);
+    let sent = writes(&running);
+    assert_eq!(operations(&sent), ["UpdateCampaign"]);
+    assert_eq!(sent[0].input["minProvisionedTPS"], 6);
+    assert_eq!(describe(&running)["minProvisionedTPS"], 6);
+}
+
+#[tokio::test]
+async fn a_tag_rename_at_fifty_tags_removes_before_it_adds() {
+    let others: String = (0..49).map(|n| format!("  k{n}: v\n")).collect();
+    let running = support::start_emulator_timed(seed(), 0.3).await;
+    let keys: Vec<Value> = (0..49).map(|n| json!({ "tagKey": format!("k{n}"), "tagValue": "v" })).collect();
+    running.emulator.call("TagResource", &json!({ "resourceArn": HOME, "tags": keys })).unwrap();
+    // 50 tags live (team + 49); the file renames team to owner.
+    let run = run_apply(
+        &running,
+        &[&home(2, &format!("tags:\n  owner: discovery\n{others}"))],
+        Duration::from_secs(30),
+    )
+    .await;
+    assert_eq!(run.results, [CampaignResult::Updated], "{:#?}", run.events);
+    let sent = running.emulator.requests();
+    let tag_calls: Vec<(&str, Option<&String>)> = sent
+        .iter()
+        .filter(|call| call.operation.ends_with("Resource") && call.operation != "ListTagsForResource")
+        .map(|call| (call.operation.as_str(), call.error.as_ref()))
+        .collect();
+    assert_eq!(tag_calls, [("UntagResource", None), ("TagResource", None)]);
+    let tags = running.emulator.state().tags[HOME].clone();
+    assert_eq!(tags.len(), 50);
+    assert!(tags.contains_key("owner") && !tags.contains_key("team"));
+}
+
+#[tokio::test]
+async fn ctrl_c_reaches_a_describe_in_progress() {
+    let running = emulator().await;
+    let started = std::time::Instant::now();
+    let run = Scenario {
+        cancel_after: Some(Duration::from_millis(200)),
+        fresh_for: Duration::ZERO,
+        ..Scenario::default()
+    }
+    .run(&running, &[&home(5, "")], |running| {
+        // The describe before the write hangs for 20 s.
+        running.emulator.inject("DescribeCampaign", Some(1), FaultKind::Delay { millis: 20_000 });
+    })
+    .await;
+    assert!(matches!(run.results[0], CampaignResult::Interrupted { .. }), "{:?}", run.results);
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert_eq!(calls_of(&running, "UpdateCampaign"), Vec::<Option<String>>::new());
+}
+
+#[tokio::test]
+async fn the_poll_that_sees_active_is_the_last_describe() {
+    let running = emulator().await;
+    let run = run_apply(&running, &[&home(5, "")], Duration::from_secs(30)).await;
+    assert_eq!(run.results, [CampaignResult::Updated]);
+    let log = running.emulator.requests();
+    let update = log.iter().find(|call| call.operation == "UpdateCampaign").unwrap().time;
+    let after_done: Vec<f64> = log
+        .iter()
+        .filter(|call| call.operation == "DescribeCampaign" && call.time >= update + 0.3)
+        .map(|call| call.time)
+        .collect();
+    assert_eq!(after_done.len(), 1, "one describe saw ACTIVE, and no second one followed: {after_done:?}");
 }

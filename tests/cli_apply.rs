@@ -11,13 +11,9 @@ use serde_json::{Value, json};
 
 const HOME: &str = "arn:aws:personalize:us-east-1:111122223333:campaign/home";
 
+/// Every UpdateCampaign that reached the server, accepted or refused.
 fn updates(running: &RunningEmulator) -> usize {
-    running
-        .emulator
-        .requests()
-        .iter()
-        .filter(|call| call.operation == "UpdateCampaign" && call.error.is_none())
-        .count()
+    running.emulator.requests().iter().filter(|call| call.operation == "UpdateCampaign").count()
 }
 
 /// Waits (in real time, off the runtime) until `done` holds, for at most ten seconds.
@@ -62,10 +58,13 @@ async fn auto_approve_applies_and_a_second_run_has_nothing_to_do() {
     apply.args(["apply", "--auto-approve", "--poll-interval", "100ms"]);
     let (code, stdout, stderr) = support::output(apply).await;
     assert_eq!(code, 0, "{stdout}{stderr}");
-    assert!(stdout.contains("home: UpdateCampaign sent\n"), "{stdout}");
-    assert!(stdout.contains("home: status ACTIVE\n"), "{stdout}");
+    assert!(stdout.contains("home: sending UpdateCampaign\n"), "{stdout}");
+    assert!(stdout.contains("home: status update ACTIVE\n"), "{stdout}");
     assert!(stdout.contains("\nCAMPAIGN  RESULT\nhome      updated\n"), "{stdout}");
-    assert!(stdout.contains("0 created, 1 updated, 0 unchanged, 0 failed, 0 timed out."), "{stdout}");
+    assert!(
+        stdout.contains("0 created, 1 updated, 0 waited, 0 unchanged, 0 failed, 0 stale, 0 timed out."),
+        "{stdout}"
+    );
 
     let mut again = support::pz_apply_against(dir.path(), &running);
     again.args(["apply", "--auto-approve"]);
@@ -95,7 +94,7 @@ async fn json_streams_one_event_per_line_and_failures_exit_1() {
     assert_eq!(request["request"]["minProvisionedTPS"], 3);
     let finished = events.iter().find(|event| event["event"] == "finished").unwrap();
     assert_eq!(finished["result"], "failed");
-    assert_eq!(finished["failure"], "ended in CREATE FAILED: Insufficient capacity");
+    assert_eq!(finished["failure"], "UpdateCampaign ended in CREATE FAILED: Insufficient capacity");
     let summary = events.last().unwrap();
     assert_eq!(summary["event"], "summary");
     assert_eq!(summary["campaigns"][0]["result"], "failed");
@@ -149,7 +148,7 @@ async fn the_timeout_lists_what_is_in_flight_and_exits_1() {
     apply.args(["apply", "--auto-approve", "--poll-interval", "100ms", "--timeout", "1s"]);
     let (code, stdout, stderr) = support::output(apply).await;
     assert_eq!(code, 1, "{stderr}");
-    assert!(stdout.contains("home      timed out (last status CREATE"), "{stdout}");
+    assert!(stdout.contains("home      timed out (last status update CREATE"), "{stdout}");
     assert!(stdout.contains("Still in flight: home. AWS carries on"), "{stdout}");
     assert!(stdout.contains("run apply again to resume waiting"), "{stdout}");
 }
@@ -172,7 +171,7 @@ async fn ctrl_c_stops_waiting_and_exits_130() {
     assert!(interrupt.success());
     let (code, stdout) = wait_child(child).await;
     assert_eq!(code, 130, "{stdout}");
-    assert!(stdout.contains("home      interrupted (last status CREATE"), "{stdout}");
+    assert!(stdout.contains("home      interrupted (last status update CREATE"), "{stdout}");
     assert!(stdout.contains("Still in flight: home"), "{stdout}");
     assert_eq!(updates(&running), 1);
 }
@@ -197,6 +196,8 @@ async fn a_run_killed_mid_wait_resumes_without_a_second_update() {
     let (code, stdout, stderr) = support::output(second).await;
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("> home (wait)"), "the second run only waits: {stdout}");
+    assert!(stdout.contains("Nothing to send") || stderr.contains("Nothing to send"), "{stdout}{stderr}");
+    assert!(stdout.contains("\nhome      waited\n"), "reported as a wait, not as unchanged: {stdout}");
     assert_eq!(updates(&running), 1, "exactly one UpdateCampaign in the request log");
     assert_eq!(
         running.emulator.call("DescribeCampaign", &json!({ "campaignArn": HOME })).unwrap()["campaign"]["minProvisionedTPS"],

@@ -117,7 +117,8 @@ async fn writes_round_trip_through_the_sdk() {
     api.tag_resource(HOME, &BTreeMap::from([("owner".into(), "ml".into())])).await.unwrap();
     api.untag_resource(HOME, &["team".into()]).await.unwrap();
     assert_eq!(api.list_tags(HOME).await.unwrap(), BTreeMap::from([("owner".into(), "ml".into())]));
-    assert_eq!(api.latest_solution_version(SOLUTION).await.unwrap().as_deref(), Some(V2));
+    let latest = api.latest_solution_version(SOLUTION).await.unwrap().unwrap();
+    assert_eq!((latest.arn.as_str(), latest.status.as_str()), (V2, "ACTIVE"));
 
     // What was sent on the wire is the complete request, as the AWS API names its members.
     let log = running.emulator.requests();

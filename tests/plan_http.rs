@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use pz_apply::live::aws::{AwsPersonalize, ClientOptions};
 use pz_apply::plan::{Action, CampaignPlan, Plan, observe, plan_all};
-use pz_apply::render::json::request_document;
 use pz_apply::validate::LoadedCampaign;
 use pz_emulator::{FaultKind, RunningEmulator};
 use serde_json::{Value, json};
@@ -112,7 +111,7 @@ async fn a_missing_campaign_is_created_with_the_exact_request() {
     let campaign = only(&plan);
     assert_eq!(campaign.action, Action::Create);
     assert_eq!(
-        request_document(campaign.request.as_ref().unwrap()),
+        campaign.request.as_ref().unwrap().to_wire(),
         json!({
             "name": "web",
             "solutionVersionArn": V2,
@@ -137,7 +136,7 @@ async fn a_tps_change_sends_the_complete_config_with_unmanaged_values_preserved(
     assert_eq!(campaign.action, Action::Update);
     assert_eq!(paths(campaign), ["minProvisionedTPS"]);
     assert_eq!(
-        request_document(campaign.request.as_ref().unwrap()),
+        campaign.request.as_ref().unwrap().to_wire(),
         json!({
             "campaignArn": HOME,
             "solutionVersionArn": V1,
@@ -197,7 +196,7 @@ async fn exploration_values_compare_as_numbers_and_maps_are_managed_whole() {
     );
     assert_eq!(campaign.changes[1].after, None);
     // The weight is dropped (managed whole); the request carries exactly the file's map.
-    let request = request_document(campaign.request.as_ref().unwrap());
+    let request = campaign.request.as_ref().unwrap().to_wire();
     assert_eq!(
         request["campaignConfig"]["itemExplorationConfig"],
         json!({ "explorationItemAgeCutOff": "7" })
@@ -265,7 +264,7 @@ async fn latest_is_in_sync_with_any_version_of_its_solution() {
     let pinned = plan(&running, &[&format!("name: home\nsolutionVersionArn: {V1}\n")]).await;
     let campaign = only(&pinned);
     assert_eq!(paths(campaign), ["solutionVersionArn", "campaignConfig.syncWithLatestSolutionVersion"]);
-    let request = request_document(campaign.request.as_ref().unwrap());
+    let request = campaign.request.as_ref().unwrap().to_wire();
     assert_eq!(request["campaignConfig"]["syncWithLatestSolutionVersion"], false);
     assert!(
         campaign.notes.iter().any(|note| note == &format!("the campaign will serve {V1} instead of {V2}"))
@@ -281,7 +280,7 @@ async fn switching_a_pinned_campaign_to_latest() {
     let plan = plan(&running, &[&file]).await;
     let campaign = only(&plan);
     assert_eq!(paths(campaign), ["solutionVersionArn", "campaignConfig.syncWithLatestSolutionVersion"]);
-    let request = request_document(campaign.request.as_ref().unwrap());
+    let request = campaign.request.as_ref().unwrap().to_wire();
     assert_eq!(request["solutionVersionArn"], format!("{SOLUTION}/$LATEST"));
     assert_eq!(request["campaignConfig"]["syncWithLatestSolutionVersion"], true);
 }

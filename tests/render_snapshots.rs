@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use pz_apply::live::{CampaignStatus, CreateCampaignRequest, ServingConfig, UpdateCampaignRequest};
-use pz_apply::plan::{Action, CampaignPlan, CampaignRequest, FieldChange, Plan, TagChanges};
+use pz_apply::plan::{Action, CampaignPlan, CampaignRequest, FieldChange, Observed, Plan, TagChanges};
 use pz_apply::render::{json, markdown, text};
 use pz_apply::yaml::Position;
 use serde_json::json as value;
@@ -25,8 +25,7 @@ fn campaign(name: &str, action: Action) -> CampaignPlan {
         in_flight: None,
         live_document: None,
         desired_document: value!({ "solutionVersionArn": "arn:aws:personalize:us-east-1:111122223333:solution/s/v1" }),
-        observed_document: serde_json::Value::Null,
-        fingerprint: "0123456789abcdef".to_string(),
+        observed: Observed::default(),
         desired_spec: value!({ "name": name }),
     }
 }
@@ -123,7 +122,12 @@ fn json_snapshot() {
 #[test]
 fn json_with_fingerprints_for_saved_plans() {
     let document = json::plan_document(&fixture(), true);
-    assert_eq!(document["campaigns"][0]["fingerprint"], "0123456789abcdef");
+    // What was observed is nothing (the campaign does not exist): its fingerprint is that of `null`.
+    assert_eq!(
+        document["campaigns"][0]["fingerprint"],
+        pz_apply::plan::fingerprint(&serde_json::Value::Null)
+    );
+    assert_eq!(document["campaigns"][0]["observed"], serde_json::Value::Null);
     assert_eq!(json::plan_document(&fixture(), false)["campaigns"][0].get("fingerprint"), None);
 }
 

@@ -1,36 +1,48 @@
-//! The reconcile loop: for each campaign, send the minimal calls, wait until AWS says ACTIVE, and check the
-//! result, re-deciding from a fresh observation after every wait. Re-running it after any interruption is
-//! the normal path: an in-flight update that already equals the file is only waited for.
+//! The reconcile engine: for each campaign, the minimal calls, then waiting until AWS says the change is
+//! done, re-deciding from a fresh observation after every wait. Re-running it after any interruption is
+//! the normal path: a change already in flight that equals the file is only waited for.
+//!
+//! [`reconcile`] decides (a state machine over observed state, with no I/O); this module is the one
+//! scheduler: it runs each step with bounded concurrency, sleeps between polls, and applies the deadline
+//! and Ctrl-C to every await.
 
-use std::sync::{Arc, Mutex};
+pub mod reconcile;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
-use tokio::sync::{Semaphore, watch};
+use serde_json::{Value, json};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::live::{LiveCampaign, LiveError, PersonalizeApi};
-use crate::plan::{Action, CampaignPlan, CampaignRequest, observe_one, plan_campaign};
-use crate::render::json::request_document;
+use crate::live::{CallSlots, LiveError, PersonalizeApi, tags_to_wire};
+use crate::plan::{CampaignPlan, SolutionCache, TagChanges, observation_of, observe_one};
 use crate::validate::LoadedCampaign;
-
-/// Rounds of wait-or-write for one campaign before apply gives up on it.
-const MAX_ROUNDS: usize = 12;
+use reconcile::{Notice, Outcome, Reconcile, Step, Timing, Write};
 
 /// How apply runs.
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
-    /// Campaigns talking to AWS at once (waiting campaigns do not hold a place).
+    /// Calls to AWS at once (waiting campaigns hold no place).
     pub concurrency: usize,
-    /// The first poll comes this long after a write; later ones grow from it.
+    /// The first poll comes this long after a write; later ones as [`reconcile::poll_offset`] says.
     pub poll_interval: Duration,
     /// Polls never come further apart than this.
     pub poll_cap: Duration,
     /// When the whole run stops waiting.
     pub deadline: Instant,
-    /// How often a `ResourceInUseException` race (someone else started an update) is waited out and retried.
+    /// How often someone else's update that got in first is waited out.
     pub in_use_retries: u32,
+    /// When the plan's observations were made.
+    pub observed_at: Instant,
+    /// An observation older than this is read again before a write is built from it: zero after a
+    /// confirmation prompt, so that every campaign is described again before its first write.
+    pub fresh_for: Duration,
+    /// How long a write we sent may stay invisible (eventual consistency) before we stop looking for it.
+    pub visibility_grace: Duration,
 }
 
 /// How one campaign ended.
@@ -38,10 +50,17 @@ pub struct ApplyOptions {
 pub enum CampaignResult {
     Created,
     Updated,
-    /// Nothing to do, or an in-flight change that already matched was waited for.
+    /// Nothing to do.
     Unchanged,
+    /// Only waited: a change already in flight (someone else's, or an earlier run's) ended, and the
+    /// campaign now matches its file.
+    Waited,
     Failed {
         reason: String,
+    },
+    /// Live moved since the plan was shown: nothing was sent, and `changed` says what moved.
+    Stale {
+        changed: Vec<String>,
     },
     /// The run's timeout came first; `status` is the last one seen. AWS carries on.
     TimedOut {
@@ -55,7 +74,13 @@ pub enum CampaignResult {
 
 impl CampaignResult {
     pub fn is_success(&self) -> bool {
-        matches!(self, CampaignResult::Created | CampaignResult::Updated | CampaignResult::Unchanged)
+        matches!(
+            self,
+            CampaignResult::Created
+                | CampaignResult::Updated
+                | CampaignResult::Unchanged
+                | CampaignResult::Waited
+        )
     }
 
     pub fn label(&self) -> &'static str {
@@ -63,7 +88,9 @@ impl CampaignResult {
             CampaignResult::Created => "created",
             CampaignResult::Updated => "updated",
             CampaignResult::Unchanged => "unchanged",
+            CampaignResult::Waited => "waited",
             CampaignResult::Failed { .. } => "failed",
+            CampaignResult::Stale { .. } => "stale",
             CampaignResult::TimedOut { .. } => "timed out",
             CampaignResult::Interrupted { .. } => "interrupted",
         }
@@ -84,7 +111,7 @@ pub struct CampaignReport {
 pub struct ApplyEvent {
     pub campaign: String,
     pub kind: EventKind,
-    /// The campaign's status, where there is one.
+    /// The campaign's status, labelled (`update CREATE PENDING`), where there is one.
     pub status: Option<String>,
     /// Since the run started.
     pub elapsed: Duration,
@@ -92,11 +119,11 @@ pub struct ApplyEvent {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
-    /// A write call was sent: its operation and input, as the AWS API names them.
+    /// A write call is being sent: its operation and input, as the AWS API names them.
     Request { operation: &'static str, input: Value },
     /// A status was seen for the first time while waiting.
     Status,
-    /// A call failed but the run goes on (a poll that will be retried, an in-use race).
+    /// A call failed or a read was not what was expected, but the run goes on.
     Retrying { reason: String },
     /// The campaign is done.
     Finished { result: CampaignResult },
@@ -107,13 +134,13 @@ pub trait ApplySink: Send + Sync {
     fn event(&self, event: &ApplyEvent);
 }
 
-/// Why waiting stopped early.
+/// Why a step did not complete.
 enum Stop {
     Deadline,
     Cancelled,
 }
 
-/// Applies every plan; returns one report per campaign, in input order.
+/// Applies every plan; returns one report per campaign, in input order, whatever happens to its task.
 pub async fn apply<A: PersonalizeApi + 'static>(
     api: Arc<A>,
     work: Vec<(LoadedCampaign, CampaignPlan)>,
@@ -122,55 +149,80 @@ pub async fn apply<A: PersonalizeApi + 'static>(
     cancel: watch::Receiver<bool>,
 ) -> Vec<CampaignReport> {
     let started = Instant::now();
-    let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let scheduler = Arc::new(Scheduler {
+        api,
+        slots: CallSlots::new(options.concurrency),
+        solutions: SolutionCache::default(),
+        sink,
+        cancel,
+        started,
+        timing: Timing {
+            poll_interval: options.poll_interval,
+            poll_cap: options.poll_cap,
+            fresh_for: options.fresh_for,
+            visibility_grace: options.visibility_grace,
+            in_use_retries: options.in_use_retries,
+        },
+        options,
+    });
     let mut tasks = JoinSet::new();
-    let count = work.len();
+    let mut names = Vec::with_capacity(work.len());
+    let mut task_index = HashMap::new();
     for (index, (loaded, plan)) in work.into_iter().enumerate() {
-        let reconciler = Reconciler {
-            api: api.clone(),
-            permits: permits.clone(),
-            options: options.clone(),
-            sink: sink.clone(),
-            cancel: cancel.clone(),
-            started,
-            last_status: Arc::new(Mutex::new(String::new())),
-        };
-        tasks.spawn(async move {
-            let result = reconciler.reconcile(&loaded, plan).await;
-            reconciler.emit(&loaded.spec.name, EventKind::Finished { result: result.clone() }, None);
-            let report = CampaignReport {
-                name: loaded.spec.name.clone(),
-                arn: loaded.campaign_arn.clone(),
-                result,
-                elapsed: started.elapsed(),
-            };
-            (index, report)
-        });
+        names.push((loaded.spec.name.clone(), loaded.campaign_arn.clone()));
+        let scheduler = scheduler.clone();
+        let handle = tasks.spawn(async move { (index, scheduler.run(loaded, plan).await) });
+        task_index.insert(handle.id(), index);
     }
-    let mut reports: Vec<Option<CampaignReport>> = vec![None; count];
-    while let Some(joined) = tasks.join_next().await {
+    let mut results: Vec<Option<CampaignResult>> = vec![None; names.len()];
+    while let Some(joined) = tasks.join_next_with_id().await {
         match joined {
-            Ok((index, report)) => reports[index] = Some(report),
-            Err(error) => tracing::error!(%error, "an apply task ended abnormally"),
+            Ok((_, (index, result))) => results[index] = Some(result),
+            Err(error) => {
+                // A task that panicked or was cancelled is a failed campaign, never a missing one.
+                let Some(&index) = task_index.get(&error.id()) else { continue };
+                let reason = if error.is_panic() {
+                    "internal error: pz-apply's task for this campaign panicked (a bug; please report it); \
+                     run apply again to decide from what is there"
+                } else {
+                    "internal error: pz-apply's task for this campaign was cancelled"
+                };
+                tracing::error!(campaign = %names[index].0, %error, "an apply task ended abnormally");
+                let result = CampaignResult::Failed { reason: reason.to_string() };
+                scheduler.emit(&names[index].0, EventKind::Finished { result: result.clone() }, None);
+                results[index] = Some(result);
+            }
         }
     }
-    reports.into_iter().flatten().collect()
+    names
+        .into_iter()
+        .zip(results)
+        .map(|((name, arn), result)| CampaignReport {
+            name,
+            arn,
+            result: result
+                .unwrap_or(CampaignResult::Failed { reason: "internal error: no result".to_string() }),
+            elapsed: started.elapsed(),
+        })
+        .collect()
 }
 
-struct Reconciler<A> {
+/// Runs the steps of every campaign's reconcile.
+struct Scheduler<A> {
     api: Arc<A>,
-    permits: Arc<Semaphore>,
-    options: ApplyOptions,
+    slots: CallSlots,
+    solutions: SolutionCache,
     sink: Arc<dyn ApplySink>,
     cancel: watch::Receiver<bool>,
     started: Instant,
-    last_status: Arc<Mutex<String>>,
+    timing: Timing,
+    options: ApplyOptions,
 }
 
-impl<A: PersonalizeApi + 'static> Reconciler<A> {
+impl<A: PersonalizeApi + 'static> Scheduler<A> {
     fn emit(&self, campaign: &str, kind: EventKind, status: Option<String>) {
         match &kind {
-            EventKind::Request { operation, .. } => tracing::info!(campaign, operation, "sent"),
+            EventKind::Request { operation, .. } => tracing::info!(campaign, operation, "sending"),
             EventKind::Status => tracing::info!(campaign, status = status.as_deref(), "status"),
             EventKind::Retrying { reason } => tracing::warn!(campaign, reason, "retrying"),
             EventKind::Finished { result } => tracing::info!(campaign, result = result.label(), "finished"),
@@ -183,289 +235,155 @@ impl<A: PersonalizeApi + 'static> Reconciler<A> {
         });
     }
 
-    fn last_status(&self) -> String {
-        let status = self.last_status.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
-        if status.is_empty() { "not started".to_string() } else { status }
-    }
-
-    fn set_status(&self, status: &str) {
-        *self.last_status.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = status.to_string();
-    }
-
-    /// Stop before a write: nothing new starts after Ctrl-C or past the deadline.
-    fn stopped(&self) -> Option<CampaignResult> {
-        if *self.cancel.borrow() {
-            return Some(CampaignResult::Interrupted { status: self.last_status() });
-        }
-        if Instant::now() >= self.options.deadline {
-            return Some(CampaignResult::TimedOut { status: self.last_status() });
-        }
-        None
-    }
-
-    fn stop_result(&self, stop: Stop) -> CampaignResult {
-        match stop {
-            Stop::Deadline => CampaignResult::TimedOut { status: self.last_status() },
-            Stop::Cancelled => CampaignResult::Interrupted { status: self.last_status() },
-        }
-    }
-
-    /// Describes again and decides again.
-    async fn replan(&self, loaded: &LoadedCampaign) -> Result<CampaignPlan, LiveError> {
-        let _permit = self.permits.acquire().await;
-        let observed =
-            observe_one(self.api.as_ref(), &loaded.campaign_arn, loaded.spec.tags.is_some()).await?;
-        Ok(plan_campaign(loaded, &observed))
-    }
-
-    async fn reconcile(&self, loaded: &LoadedCampaign, mut plan: CampaignPlan) -> CampaignResult {
-        let name = loaded.spec.name.as_str();
-        let mut created = false;
-        let mut wrote = false;
-        // After one of our updates became ACTIVE, another difference means AWS did not do what was asked:
-        // report it rather than send the update again.
-        let mut update_landed = false;
-        let mut in_use_races = 0;
-        // Each round waits or writes; a campaign that needs more than this never converges (AWS keeps
-        // reporting a difference after the calls that should remove it).
-        for _ in 0..MAX_ROUNDS {
-            match plan.action {
-                Action::NoOp => {
-                    return match (created, wrote) {
-                        (true, _) => CampaignResult::Created,
-                        (false, true) => CampaignResult::Updated,
-                        (false, false) => CampaignResult::Unchanged,
-                    };
-                }
-                Action::Blocked => {
-                    return CampaignResult::Failed {
-                        reason: plan.blocked_reason.clone().unwrap_or_else(|| "blocked".to_string()),
-                    };
-                }
-                Action::Wait => {
-                    if let Err(result) = self.wait_and_check(loaded, false).await {
-                        return result;
+    async fn run(&self, loaded: LoadedCampaign, plan: CampaignPlan) -> CampaignResult {
+        let name = loaded.spec.name.clone();
+        let arn = loaded.campaign_arn.clone();
+        let manages_tags = loaded.spec.tags.is_some();
+        let mut machine = Reconcile::new(loaded, plan, self.options.observed_at, self.timing);
+        let result = loop {
+            let step = machine.next_step(Instant::now());
+            let outcome = match step {
+                Step::Finish(result) => break result,
+                Step::Observe => self
+                    .guarded(
+                        false,
+                        observe_one(self.api.as_ref(), &self.slots, &self.solutions, &arn, manages_tags),
+                    )
+                    .await
+                    .map(Outcome::Observed),
+                Step::Complete(campaign) => self
+                    .guarded(
+                        false,
+                        observation_of(
+                            self.api.as_ref(),
+                            &self.slots,
+                            &self.solutions,
+                            Some(*campaign),
+                            manages_tags,
+                        ),
+                    )
+                    .await
+                    .map(Outcome::Observed),
+                Step::Poll { at } => match self.sleep_until(at).await {
+                    Ok(()) => self
+                        .guarded(false, self.slots.call(self.api.describe_campaign(&arn)))
+                        .await
+                        .map(Outcome::Polled),
+                    Err(stop) => Err(stop),
+                },
+                Step::Send(write) => {
+                    if Instant::now() >= self.options.deadline {
+                        Err(Stop::Deadline)
+                    } else {
+                        self.guarded(true, self.send(&name, write)).await
                     }
                 }
-                Action::Create => {
-                    if let Some(result) = self.stopped() {
-                        return result;
-                    }
-                    let Some(whole @ CampaignRequest::Create(request)) = &plan.request else {
-                        return CampaignResult::Failed {
-                            reason: "the plan has no CreateCampaign request".into(),
-                        };
-                    };
-                    self.emit(
-                        name,
-                        EventKind::Request { operation: "CreateCampaign", input: request_document(whole) },
-                        None,
-                    );
-                    let sent = {
-                        let _permit = self.permits.acquire().await;
-                        self.api.create_campaign(request).await
-                    };
-                    if let Err(error) = sent {
-                        return CampaignResult::Failed { reason: format!("CreateCampaign: {error}") };
-                    }
-                    created = true;
-                    wrote = true;
-                    if let Err(result) = self.wait_and_check(loaded, true).await {
-                        return result;
-                    }
-                }
-                Action::Update if plan.in_flight.is_some() => {
-                    if let Err(result) = self.wait_and_check(loaded, false).await {
-                        return result;
-                    }
-                }
-                Action::Update => {
-                    if let Some(result) = self.stopped() {
-                        return result;
-                    }
-                    let sends_update = matches!(plan.request, Some(CampaignRequest::Update(_)));
-                    if sends_update && update_landed {
-                        let paths: Vec<&str> =
-                            plan.changes.iter().map(|change| change.path.as_str()).collect();
-                        return CampaignResult::Failed {
-                            reason: format!(
-                                "the update became ACTIVE but live still differs from the file on {}",
-                                paths.join(", ")
-                            ),
-                        };
-                    }
-                    if let Some(whole @ CampaignRequest::Update(request)) = &plan.request {
-                        self.emit(
-                            name,
-                            EventKind::Request {
-                                operation: "UpdateCampaign",
-                                input: request_document(whole),
-                            },
-                            None,
-                        );
-                        let sent = {
-                            let _permit = self.permits.acquire().await;
-                            self.api.update_campaign(request).await
-                        };
-                        match sent {
-                            Ok(()) => wrote = true,
-                            Err(LiveError::InUse { message })
-                                if in_use_races < self.options.in_use_retries =>
-                            {
-                                // Someone else started an update: wait for it, then decide again.
-                                in_use_races += 1;
-                                self.emit(
-                                    name,
-                                    EventKind::Retrying { reason: format!("in use: {message}") },
-                                    None,
-                                );
-                                if let Err(result) = self.wait_and_check(loaded, false).await {
-                                    return result;
-                                }
-                                plan = match self.replan(loaded).await {
-                                    Ok(plan) => plan,
-                                    Err(error) => {
-                                        return CampaignResult::Failed { reason: error.to_string() };
-                                    }
-                                };
-                                continue;
-                            }
-                            Err(error) => {
-                                return CampaignResult::Failed { reason: format!("UpdateCampaign: {error}") };
-                            }
-                        }
-                    }
-                    if let Err(result) = self.apply_tags(name, &plan).await {
-                        return result;
-                    }
-                    wrote |= !plan.tags.is_empty();
-                    if sends_update {
-                        if let Err(result) = self.wait_and_check(loaded, true).await {
-                            return result;
-                        }
-                        update_landed = true;
-                    }
-                }
-            }
-            plan = match self.replan(loaded).await {
-                Ok(plan) => plan,
-                Err(error) => return CampaignResult::Failed { reason: error.to_string() },
             };
-            if plan.action == Action::Create && created {
-                return CampaignResult::Failed {
-                    reason: "the campaign was created but cannot be found".into(),
-                };
+            match outcome {
+                Ok(outcome) => machine.advance(outcome, Instant::now()),
+                Err(Stop::Deadline) => break CampaignResult::TimedOut { status: machine.last_status() },
+                Err(Stop::Cancelled) => break CampaignResult::Interrupted { status: machine.last_status() },
             }
-        }
-        let paths: Vec<&str> = plan.changes.iter().map(|change| change.path.as_str()).collect();
-        CampaignResult::Failed {
-            reason: format!(
-                "still differs from the file after {MAX_ROUNDS} rounds of changes: {}",
-                paths.join(", ")
-            ),
-        }
+            for notice in machine.take_notices() {
+                match notice {
+                    Notice::Status(status) => self.emit(&name, EventKind::Status, Some(status)),
+                    Notice::Retrying(reason) => self.emit(&name, EventKind::Retrying { reason }, None),
+                }
+            }
+        };
+        self.emit(&name, EventKind::Finished { result: result.clone() }, None);
+        result
     }
 
-    async fn apply_tags(&self, name: &str, plan: &CampaignPlan) -> Result<(), CampaignResult> {
-        if !plan.tags.set.is_empty() {
-            let input = serde_json::json!({ "resourceArn": plan.arn, "tags": plan.tags.set.iter().map(|(k, v)| serde_json::json!({"tagKey": k, "tagValue": v})).collect::<Vec<_>>() });
-            self.emit(name, EventKind::Request { operation: "TagResource", input }, None);
-            let _permit = self.permits.acquire().await;
-            self.api
-                .tag_resource(&plan.arn, &plan.tags.set)
-                .await
-                .map_err(|error| CampaignResult::Failed { reason: format!("TagResource: {error}") })?;
-        }
-        if !plan.tags.remove.is_empty() {
-            let input = serde_json::json!({ "resourceArn": plan.arn, "tagKeys": plan.tags.remove });
-            self.emit(name, EventKind::Request { operation: "UntagResource", input }, None);
-            let _permit = self.permits.acquire().await;
-            self.api
-                .untag_resource(&plan.arn, &plan.tags.remove)
-                .await
-                .map_err(|error| CampaignResult::Failed { reason: format!("UntagResource: {error}") })?;
-        }
-        Ok(())
-    }
-
-    /// Waits until nothing is in flight. A change that ends in CREATE FAILED is a failure with AWS's
-    /// reason; `ours` says whether we sent it (for the wording).
-    async fn wait_and_check(&self, loaded: &LoadedCampaign, ours: bool) -> Result<(), CampaignResult> {
-        let name = loaded.spec.name.as_str();
-        let campaign = match self.wait_until_finished(name, &loaded.campaign_arn).await {
-            Ok(campaign) => campaign,
-            Err(stop) => return Err(self.stop_result(stop)),
-        };
-        let Some(campaign) = campaign else {
-            return Err(CampaignResult::Failed {
-                reason: "the campaign disappeared while waiting (deleted?)".into(),
-            });
-        };
-        let (status, reason) = match &campaign.latest_update {
-            Some(update) => (&update.status, update.failure_reason.as_ref()),
-            None => (&campaign.status, campaign.failure_reason.as_ref()),
-        };
-        if *status == crate::live::CampaignStatus::CreateFailed {
-            let whose = if ours { "" } else { "the in-flight change " };
-            return Err(CampaignResult::Failed {
-                reason: format!(
-                    "{whose}ended in CREATE FAILED: {}",
-                    reason.map_or("AWS gave no reason", String::as_str)
-                ),
-            });
-        }
-        Ok(())
-    }
-
-    /// Polls DescribeCampaign, first after the poll interval, then further apart (x1.5 with jitter, up to
-    /// the cap), until the campaign or its latest update is ACTIVE or CREATE FAILED. A failed poll is
-    /// retried at the next interval: waiting is read-only, so it is always safe to go on.
-    async fn wait_until_finished(&self, name: &str, arn: &str) -> Result<Option<LiveCampaign>, Stop> {
-        let mut interval = self.options.poll_interval;
+    /// Runs `call` unless Ctrl-C comes first; reads also stop at the deadline. A write is never cut off by
+    /// the deadline, only by Ctrl-C: once sent, its answer is worth having.
+    async fn guarded<T>(&self, write: bool, call: impl Future<Output = T>) -> Result<T, Stop> {
         let mut cancel = self.cancel.clone();
-        let mut seen = String::new();
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(jittered(interval)) => {}
-                _ = tokio::time::sleep_until(self.options.deadline) => return Err(Stop::Deadline),
-                _ = cancel.wait_for(|cancelled| *cancelled) => return Err(Stop::Cancelled),
-            }
-            interval = (interval.mul_f64(1.5)).min(self.options.poll_cap);
-            let described = {
-                let _permit = self.permits.acquire().await;
-                self.api.describe_campaign(arn).await
-            };
-            match described {
-                Ok(None) => return Ok(None),
-                Ok(Some(campaign)) => {
-                    let status = campaign.effective_status().as_str().to_string();
-                    if status != seen {
-                        self.set_status(&status);
-                        self.emit(name, EventKind::Status, Some(status.clone()));
-                        seen = status;
-                    }
-                    if !campaign.is_in_flight() {
-                        return Ok(Some(campaign));
-                    }
-                }
-                Err(error) => self.emit(
-                    name,
-                    EventKind::Retrying { reason: format!("DescribeCampaign: {error}") },
-                    None,
-                ),
-            }
+        if *cancel.borrow() {
+            return Err(Stop::Cancelled);
         }
+        let deadline = self.options.deadline;
+        tokio::select! {
+            result = call => Ok(result),
+            _ = cancel.wait_for(|cancelled| *cancelled) => Err(Stop::Cancelled),
+            _ = tokio::time::sleep_until(deadline), if !write => Err(Stop::Deadline),
+        }
+    }
+
+    async fn sleep_until(&self, at: Instant) -> Result<(), Stop> {
+        self.guarded(false, tokio::time::sleep_until(at.min(self.options.deadline))).await?;
+        if at > self.options.deadline { Err(Stop::Deadline) } else { Ok(()) }
+    }
+
+    /// Sends a write: tags first (UntagResource before TagResource, so that a rename at the 50-tag quota
+    /// fits), then the create or update.
+    async fn send(&self, name: &str, write: Write) -> Outcome {
+        let request = |operation, input| EventKind::Request { operation, input };
+        match write {
+            Write::Create(create) => {
+                self.emit(name, request("CreateCampaign", create.to_wire()), None);
+                Outcome::Sent(self.slots.call(self.api.create_campaign(&create)).await.map(|_| ()))
+            }
+            Write::Update { request: update, tags, .. } => {
+                if let Err(refused) = self.send_tags(name, &update.campaign_arn, &tags).await {
+                    return refused;
+                }
+                self.emit(name, request("UpdateCampaign", update.to_wire()), None);
+                Outcome::Sent(self.slots.call(self.api.update_campaign(&update)).await)
+            }
+            Write::Tags { arn, tags } => match self.send_tags(name, &arn, &tags).await {
+                Ok(()) => Outcome::Sent(Ok(())),
+                Err(refused) => refused,
+            },
+        }
+    }
+
+    async fn send_tags(&self, name: &str, arn: &str, tags: &TagChanges) -> Result<(), Outcome> {
+        let refused = |operation, error: LiveError| Outcome::TagsRefused { operation, error };
+        if !tags.remove.is_empty() {
+            let input = json!({ "resourceArn": arn, "tagKeys": tags.remove });
+            self.emit(name, EventKind::Request { operation: "UntagResource", input }, None);
+            self.slots
+                .call(self.api.untag_resource(arn, &tags.remove))
+                .await
+                .map_err(|error| refused("UntagResource", error))?;
+        }
+        if !tags.set.is_empty() {
+            let input = json!({ "resourceArn": arn, "tags": tags_to_wire(&tags.set) });
+            self.emit(name, EventKind::Request { operation: "TagResource", input }, None);
+            self.slots
+                .call(self.api.tag_resource(arn, &tags.set))
+                .await
+                .map_err(|error| refused("TagResource", error))?;
+        }
+        Ok(())
     }
 }
 
-/// ±20% so that many campaigns waiting together do not poll in lockstep.
-fn jittered(interval: Duration) -> Duration {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.subsec_nanos())
-        .unwrap_or(0);
-    let factor = 0.8 + f64::from(nanos % 1000) / 1000.0 * 0.4;
-    interval.mul_f64(factor)
+/// `path: before -> after` for every leaf that differs between two observations.
+pub fn changed_paths(before: &Value, after: &Value, prefix: &str) -> Vec<String> {
+    match (before, after) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            keys.into_iter()
+                .flat_map(|key| {
+                    let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                    changed_paths(
+                        a.get(key).unwrap_or(&Value::Null),
+                        b.get(key).unwrap_or(&Value::Null),
+                        &path,
+                    )
+                })
+                .collect()
+        }
+        (a, b) if a == b => Vec::new(),
+        (Value::Null, _) if prefix.is_empty() => vec!["the campaign now exists".to_string()],
+        (_, Value::Null) if prefix.is_empty() => vec!["the campaign no longer exists".to_string()],
+        // A section that appeared or went away: name its leaves.
+        (Value::Null, Value::Object(_)) => changed_paths(&Value::Object(Default::default()), after, prefix),
+        (Value::Object(_), Value::Null) => changed_paths(before, &Value::Object(Default::default()), prefix),
+        (a, b) => vec![format!("{prefix}: {a} -> {b}")],
+    }
 }
 
 #[cfg(test)]
@@ -474,22 +392,32 @@ mod tests {
 
     use super::*;
     use crate::live::fake::{FakePersonalize, RecordedWrite};
-    use crate::live::{CampaignSummary, CreateCampaignRequest, ServingConfig, UpdateCampaignRequest};
+    use crate::live::{
+        CampaignStatus, CampaignSummary, CreateCampaignRequest, LiveCampaign, ServingConfig,
+        SolutionVersionSummary, UpdateCampaignRequest,
+    };
     use crate::plan::{Observed, plan_campaign};
 
-    /// AWS as it should never behave: updates become ACTIVE but leave the TPS as it was. Work finishes as
-    /// soon as anyone looks.
-    struct Stubborn(FakePersonalize);
+    const HOME: &str = "arn:aws:personalize:us-east-1:111122223333:campaign/home";
+    const V1: &str = "arn:aws:personalize:us-east-1:111122223333:solution/s/v1";
 
-    impl PersonalizeApi for Stubborn {
+    /// AWS as it should never behave, in two ways: updates become ACTIVE but leave the TPS as it was, and
+    /// describing a campaign called `crash` panics. Work finishes as soon as anyone looks.
+    struct Misbehaving(FakePersonalize);
+
+    impl PersonalizeApi for Misbehaving {
         async fn describe_campaign(&self, arn: &str) -> Result<Option<LiveCampaign>, LiveError> {
+            assert!(!arn.ends_with("/crash"), "a bug in the engine's dependencies");
             self.0.finish_in_flight();
             self.0.describe_campaign(arn).await
         }
         async fn list_tags(&self, arn: &str) -> Result<BTreeMap<String, String>, LiveError> {
             self.0.list_tags(arn).await
         }
-        async fn latest_solution_version(&self, arn: &str) -> Result<Option<String>, LiveError> {
+        async fn latest_solution_version(
+            &self,
+            arn: &str,
+        ) -> Result<Option<SolutionVersionSummary>, LiveError> {
             self.0.latest_solution_version(arn).await
         }
         async fn create_campaign(&self, request: &CreateCampaignRequest) -> Result<String, LiveError> {
@@ -498,10 +426,10 @@ mod tests {
         async fn update_campaign(&self, request: &UpdateCampaignRequest) -> Result<(), LiveError> {
             let current =
                 self.0.describe_campaign(&request.campaign_arn).await?.and_then(|c| c.min_provisioned_tps);
-            let ignored =
-                UpdateCampaignRequest { min_provisioned_tps: current.unwrap_or(1), ..request.clone() };
-            self.0.update_campaign(&ignored).await?;
-            // Record what was asked, not what was done.
+            // The update lands asking for what was sent, and serves the old TPS all the same.
+            self.0.update_campaign(request).await?;
+            self.0.finish_in_flight();
+            self.0.set_serving_tps(&request.campaign_arn, current.unwrap_or(1));
             Ok(())
         }
         async fn tag_resource(&self, arn: &str, tags: &BTreeMap<String, String>) -> Result<(), LiveError> {
@@ -524,38 +452,50 @@ mod tests {
         fn event(&self, _: &ApplyEvent) {}
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn an_update_that_lands_without_effect_is_reported_not_resent() {
-        let fake = FakePersonalize::default();
-        let arn = "arn:aws:personalize:us-east-1:111122223333:campaign/home";
-        fake.insert_campaign(LiveCampaign {
-            name: "home".into(),
-            arn: arn.into(),
-            solution_version_arn: "arn:aws:personalize:us-east-1:111122223333:solution/s/v1".into(),
-            min_provisioned_tps: Some(1),
-            config: Some(ServingConfig::default()),
-            status: crate::live::CampaignStatus::Active,
-            failure_reason: None,
-            latest_update: None,
-        });
-        let api = Arc::new(Stubborn(fake));
-        let (campaigns, _) = crate::load::check_source(
-            std::path::Path::new("home.yaml"),
-            "name: home\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/s/v1\nminProvisionedTPS: 5\n",
-        );
-        let observed =
-            Observed { campaign: api.0.describe_campaign(arn).await.unwrap(), ..Observed::default() };
-        let plan = plan_campaign(&campaigns[0], &observed);
-        let (_keep, cancel) = watch::channel(false);
-        let options = ApplyOptions {
-            concurrency: 1,
+    fn options() -> ApplyOptions {
+        ApplyOptions {
+            concurrency: 2,
             poll_interval: Duration::from_secs(5),
             poll_cap: Duration::from_secs(60),
             deadline: Instant::now() + Duration::from_secs(3600),
             in_use_retries: 3,
-        };
+            observed_at: Instant::now(),
+            fresh_for: Duration::from_secs(3600),
+            visibility_grace: Duration::from_secs(60),
+        }
+    }
+
+    fn live_home() -> LiveCampaign {
+        LiveCampaign {
+            name: "home".into(),
+            arn: HOME.into(),
+            solution_version_arn: V1.into(),
+            min_provisioned_tps: Some(1),
+            config: Some(ServingConfig::default()),
+            status: CampaignStatus::Active,
+            failure_reason: None,
+            latest_update: None,
+        }
+    }
+
+    fn loaded(source: &str) -> Vec<LoadedCampaign> {
+        let (campaigns, diagnostics) = crate::load::check_source(std::path::Path::new("c.yaml"), source);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        campaigns
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_update_that_lands_without_effect_is_reported_not_resent() {
+        let fake = FakePersonalize::default();
+        fake.insert_campaign(live_home());
+        let api = Arc::new(Misbehaving(fake));
+        let campaigns = loaded(&format!("name: home\nsolutionVersionArn: {V1}\nminProvisionedTPS: 5\n"));
+        let observed =
+            Observed { campaign: api.0.describe_campaign(HOME).await.unwrap(), ..Observed::default() };
+        let plan = plan_campaign(&campaigns[0], &observed);
+        let (_keep, cancel) = watch::channel(false);
         let reports =
-            apply(api.clone(), vec![(campaigns[0].clone(), plan)], options, Arc::new(Silent), cancel).await;
+            apply(api.clone(), vec![(campaigns[0].clone(), plan)], options(), Arc::new(Silent), cancel).await;
         match &reports[0].result {
             CampaignResult::Failed { reason } => {
                 assert!(reason.contains("became ACTIVE but live still differs"), "{reason}")
@@ -565,5 +505,43 @@ mod tests {
         let updates =
             api.0.writes().into_iter().filter(|write| matches!(write, RecordedWrite::Update(_))).count();
         assert_eq!(updates, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_task_that_panics_is_a_failed_campaign_in_the_report() {
+        let fake = FakePersonalize::default();
+        let mut crash = live_home();
+        crash.name = "crash".into();
+        crash.arn = HOME.replace("/home", "/crash");
+        crash.latest_update = Some(crate::live::LiveCampaignUpdate {
+            solution_version_arn: Some(V1.into()),
+            min_provisioned_tps: Some(2),
+            config: None,
+            status: CampaignStatus::CreatePending,
+            failure_reason: None,
+            created_at: Some(1.0),
+            last_updated_at: Some(1.0),
+        });
+        fake.insert_campaign(live_home());
+        let api = Arc::new(Misbehaving(fake));
+        let campaigns = loaded(&format!(
+            "name: crash\nsolutionVersionArn: {V1}\nminProvisionedTPS: 2\n---\nname: home\nsolutionVersionArn: {V1}\n"
+        ));
+        // The crash campaign's plan is a wait: its first poll panics.
+        let crash_plan =
+            plan_campaign(&campaigns[0], &Observed { campaign: Some(crash), ..Observed::default() });
+        let home_plan =
+            plan_campaign(&campaigns[1], &Observed { campaign: Some(live_home()), ..Observed::default() });
+        let (_keep, cancel) = watch::channel(false);
+        let work = vec![(campaigns[0].clone(), crash_plan), (campaigns[1].clone(), home_plan)];
+        let reports = apply(api, work, options(), Arc::new(Silent), cancel).await;
+        assert_eq!(reports.len(), 2, "no campaign disappears from the summary");
+        assert_eq!(reports[0].name, "crash");
+        assert!(
+            matches!(&reports[0].result, CampaignResult::Failed { reason } if reason.contains("panicked")),
+            "{:?}",
+            reports[0].result
+        );
+        assert_eq!(reports[1].result, CampaignResult::Unchanged);
     }
 }

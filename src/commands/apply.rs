@@ -10,10 +10,13 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 
-use crate::apply::{ApplyEvent, ApplyOptions, ApplySink, CampaignReport, CampaignResult, EventKind, apply};
+use crate::apply::{
+    ApplyEvent, ApplyOptions, ApplySink, CampaignReport, CampaignResult, EventKind, apply, changed_paths,
+};
 use crate::cli::{ApplyArgs, ApplyFormat, ColorChoice, ConnectionArgs};
 use crate::commands::{Environment, Outcome};
 use crate::error::Error;
+use crate::error::plural;
 use crate::load::check_source;
 use crate::plan::{Action, CampaignPlan, Plan, fingerprint, observe, plan_all};
 use crate::render::{self, text::TextOptions};
@@ -21,8 +24,14 @@ use crate::validate::LoadedCampaign;
 
 /// The longest gap between two polls.
 const POLL_CAP: Duration = Duration::from_secs(60);
-/// How often an in-use race is waited out and retried.
+/// How often someone else's update that got in first is waited out.
 const IN_USE_RETRIES: u32 = 3;
+/// Without a prompt, an observation this young is what a write is built from; any older one is read again.
+/// An update of someone else's takes minutes in AWS and makes ours fail with ResourceInUseException
+/// while it runs, so no other change can land unseen inside this window.
+const FRESH_FOR: Duration = Duration::from_secs(10);
+/// How long our accepted write may stay invisible to DescribeCampaign (eventual consistency).
+const VISIBILITY_GRACE: Duration = Duration::from_secs(120);
 
 pub fn run(
     args: &ApplyArgs,
@@ -32,7 +41,6 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Outcome, Error> {
-    let started = tokio::time::Instant::now();
     let saved = match &args.plan {
         Some(path) => Some(SavedPlan::read(path)?),
         None => None,
@@ -45,6 +53,7 @@ pub fn run(
     // The emulator behind --local runs on this runtime and must outlive every call.
     let (api, _emulator) = runtime.block_on(super::connect(connection, &campaigns))?;
     let api = Arc::new(api);
+    let observed_at = tokio::time::Instant::now();
     let observed = runtime.block_on(observe(api.clone(), &campaigns, args.concurrency as usize));
     let (plan, failures) = plan_all(&campaigns, &observed);
     if !failures.is_empty() {
@@ -83,14 +92,34 @@ pub fn run(
     if !plan.has_changes() {
         return Ok(Outcome::Success);
     }
-    if saved.is_none() && !args.auto_approve {
+    let sends = plan.campaigns.iter().filter(|campaign| campaign.sends_writes()).count();
+    let mut fresh_for = FRESH_FOR;
+    if sends == 0 {
+        // Nothing would be sent: no question to ask, and no pretending otherwise.
+        let waits = plan.campaigns.iter().filter(|campaign| campaign.action == Action::Wait).count();
+        if waits > 0 && args.format == ApplyFormat::Text {
+            writeln!(
+                stderr,
+                "\nNothing to send: waiting for {waits} {} already in flight.",
+                plural(waits, "change")
+            )?;
+        }
+    } else if saved.is_none() && !args.auto_approve {
         confirm(environment, stderr)?;
+        // The prompt may have stayed open for minutes: every campaign is read again before its first write.
+        fresh_for = Duration::ZERO;
     }
+    // Time at the prompt does not count against --timeout.
+    let started = tokio::time::Instant::now();
 
     let (cancel_sender, cancel) = watch::channel(false);
     runtime.spawn(async move {
         shutdown_signal().await;
         let _ = cancel_sender.send(true);
+        // A second Ctrl-C means "now": AWS carries on with whatever was sent.
+        shutdown_signal().await;
+        eprintln!("\ninterrupted again: exiting at once; changes already sent carry on in AWS");
+        std::process::exit(130);
     });
     let work: Vec<(LoadedCampaign, CampaignPlan)> =
         campaigns.into_iter().zip(plan.campaigns.iter().cloned()).collect();
@@ -100,6 +129,9 @@ pub fn run(
         poll_cap: POLL_CAP.max(args.poll_interval),
         deadline: started + args.timeout,
         in_use_retries: IN_USE_RETRIES,
+        observed_at,
+        fresh_for,
+        visibility_grace: VISIBILITY_GRACE,
     };
     let (sender, mut receiver) = mpsc::unbounded_channel();
     let sink: Arc<dyn ApplySink> = Arc::new(ChannelSink(sender));
@@ -125,6 +157,10 @@ pub fn run(
     let failed = reports.iter().filter(|report| !report.result.is_success()).count();
     if interrupted {
         return Err(Error::Interrupted);
+    }
+    let stale = reports.iter().filter(|report| matches!(report.result, CampaignResult::Stale { .. })).count();
+    if stale > 0 && stale == failed {
+        return Err(Error::MovedSincePlan { stale });
     }
     if failed > 0 {
         return Err(Error::ApplyFailed { failed, total: reports.len() });
@@ -238,11 +274,14 @@ impl Progress {
 
 fn event_line(event: &ApplyEvent) -> Option<String> {
     Some(match &event.kind {
-        EventKind::Request { operation, .. } => format!("{operation} sent"),
+        EventKind::Request { operation, .. } => format!("sending {operation}"),
         EventKind::Status => format!("status {}", event.status.as_deref().unwrap_or("?")),
         EventKind::Retrying { reason } => format!("retrying: {reason}"),
         EventKind::Finished { result } => match result {
             CampaignResult::Failed { reason } => format!("failed: {reason}"),
+            CampaignResult::Stale { changed } => {
+                format!("not sent, live moved since the plan: {}", changed.join("; "))
+            }
             CampaignResult::TimedOut { status } => format!("timed out while {status}"),
             CampaignResult::Interrupted { status } => format!("interrupted while {status}"),
             other => other.label().to_string(),
@@ -306,6 +345,7 @@ fn write_summary(
                 let mut entry = json!({ "campaign": report.name, "arn": report.arn, "result": report.result.label() });
                 match &report.result {
                     CampaignResult::Failed { reason } => entry["failure"] = json!(reason),
+                    CampaignResult::Stale { changed } => entry["changed"] = json!(changed),
                     CampaignResult::TimedOut { status } | CampaignResult::Interrupted { status } => entry["status"] = json!(status),
                     _ => {}
                 }
@@ -319,6 +359,9 @@ fn write_summary(
     for report in reports {
         let detail = match &report.result {
             CampaignResult::Failed { reason } => format!(": {reason}"),
+            CampaignResult::Stale { changed } => {
+                format!(": live moved since the plan was shown, nothing sent ({})", changed.join("; "))
+            }
             CampaignResult::TimedOut { status } | CampaignResult::Interrupted { status } => {
                 format!(" (last status {status})")
             }
@@ -329,12 +372,15 @@ fn write_summary(
     let count = |label: &str| reports.iter().filter(|report| report.result.label() == label).count();
     writeln!(
         stdout,
-        "\nApply finished in {:.0}s: {} created, {} updated, {} unchanged, {} failed, {} timed out{}.",
+        "\nApply finished in {:.0}s: {} created, {} updated, {} waited, {} unchanged, {} failed, {} stale, {} timed \
+         out{}.",
         elapsed.as_secs_f64(),
         count("created"),
         count("updated"),
+        count("waited"),
         count("unchanged"),
         count("failed"),
+        count("stale"),
         count("timed out"),
         if interrupted { format!(", {} interrupted", count("interrupted")) } else { String::new() }
     )?;
@@ -414,9 +460,9 @@ impl SavedPlan {
     fn stale_campaigns(&self, plan: &Plan) -> Vec<String> {
         let mut stale = Vec::new();
         for (saved, current) in self.entries.iter().zip(&plan.campaigns) {
-            let now = &current.observed_document;
+            let now = &current.observed_document();
             if fingerprint(now) == saved.fingerprint && fingerprint(&saved.observed) == saved.fingerprint {
-                let request = current.request.as_ref().map(render::json::request_document);
+                let request = current.request.as_ref().map(|request| request.to_wire());
                 if request.unwrap_or(Value::Null) == saved.request {
                     continue;
                 }
@@ -426,31 +472,5 @@ impl SavedPlan {
             stale.push(format!("{}: {what} changed since the plan was saved", saved.name));
         }
         stale
-    }
-}
-
-/// `path: before -> after` for every leaf that differs between two observations.
-fn changed_paths(before: &Value, after: &Value, prefix: &str) -> Vec<String> {
-    match (before, after) {
-        (Value::Object(a), Value::Object(b)) => {
-            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-            keys.into_iter()
-                .flat_map(|key| {
-                    let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
-                    changed_paths(
-                        a.get(key).unwrap_or(&Value::Null),
-                        b.get(key).unwrap_or(&Value::Null),
-                        &path,
-                    )
-                })
-                .collect()
-        }
-        (a, b) if a == b => Vec::new(),
-        (Value::Null, _) if prefix.is_empty() => vec!["the campaign now exists".to_string()],
-        (_, Value::Null) if prefix.is_empty() => vec!["the campaign no longer exists".to_string()],
-        // A section that appeared or went away: name its leaves.
-        (Value::Null, Value::Object(_)) => changed_paths(&Value::Object(Default::default()), after, prefix),
-        (Value::Object(_), Value::Null) => changed_paths(before, &Value::Object(Default::default()), prefix),
-        (a, b) => vec![format!("{prefix}: {a} -> {b}")],
     }
 }

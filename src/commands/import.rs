@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::import::{Imported, campaign_file};
 use crate::live::{LiveCampaign, LiveError, PersonalizeApi, map_concurrently};
 use crate::load::{self, LoadError};
+use crate::plan::observe::patiently;
 
 /// Campaigns read at once.
 const CONCURRENCY: usize = 8;
@@ -165,11 +166,13 @@ async fn read_all<A: PersonalizeApi + 'static>(
     api: Arc<A>,
     arns: &[String],
 ) -> Vec<Result<Found, LiveError>> {
-    map_concurrently(arns.to_vec(), CONCURRENCY, move |arn| {
+    map_concurrently(arns.to_vec(), CONCURRENCY, move |arn, slots| {
         let api = api.clone();
         async move {
-            let Some(live) = api.describe_campaign(&arn).await? else { return Ok(None) };
-            let tags = api.list_tags(&arn).await?;
+            let Some(live) = patiently(|| slots.call(api.describe_campaign(&arn))).await? else {
+                return Ok(None);
+            };
+            let tags = patiently(|| slots.call(api.list_tags(&arn))).await?;
             Ok(Some((live, tags)))
         }
     })

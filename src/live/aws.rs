@@ -17,7 +17,7 @@ use aws_sdk_personalize::types::{
 
 use super::{
     CampaignStatus, CampaignSummary, CreateCampaignRequest, LiveCampaign, LiveCampaignUpdate, LiveError,
-    PersonalizeApi, ServingConfig, UpdateCampaignRequest,
+    PersonalizeApi, ServingConfig, SolutionVersionSummary, UpdateCampaignRequest,
 };
 
 /// How the SDK retries throttling and server errors.
@@ -147,7 +147,7 @@ impl AwsPersonalize {
 
     /// The client for the region in `arn`, or the configured region when the ARN names none.
     fn client_for(&self, arn: &str) -> Result<Client, LiveError> {
-        self.client_in(arn.split(':').nth(3).filter(|region| !region.is_empty()), arn)
+        self.client_in(crate::arn::region_of(arn), arn)
     }
 
     /// The client for `region`, or the configured region; `what` names the call for the error.
@@ -187,7 +187,10 @@ impl PersonalizeApi for AwsPersonalize {
         Ok(output.tags().iter().map(|tag| (tag.tag_key().to_string(), tag.tag_value().to_string())).collect())
     }
 
-    async fn latest_solution_version(&self, solution_arn: &str) -> Result<Option<String>, LiveError> {
+    async fn latest_solution_version(
+        &self,
+        solution_arn: &str,
+    ) -> Result<Option<SolutionVersionSummary>, LiveError> {
         let output = self
             .client_for(solution_arn)?
             .describe_solution()
@@ -195,11 +198,12 @@ impl PersonalizeApi for AwsPersonalize {
             .send()
             .await
             .map_err(classify)?;
-        Ok(output
-            .solution()
-            .and_then(|solution| solution.latest_solution_version())
-            .and_then(|version| version.solution_version_arn())
-            .map(str::to_string))
+        Ok(output.solution().and_then(|solution| solution.latest_solution_version()).and_then(|version| {
+            Some(SolutionVersionSummary {
+                arn: version.solution_version_arn()?.to_string(),
+                status: CampaignStatus::parse(version.status().unwrap_or_default()),
+            })
+        }))
     }
 
     async fn create_campaign(&self, request: &CreateCampaignRequest) -> Result<String, LiveError> {
@@ -269,10 +273,8 @@ impl AwsPersonalize {
         region: Option<&str>,
         solution_arn: Option<&str>,
     ) -> Result<Vec<CampaignSummary>, LiveError> {
-        let client = self.client_in(
-            region.or_else(|| solution_arn.and_then(|arn| arn.split(':').nth(3))),
-            "ListCampaigns",
-        )?;
+        let client =
+            self.client_in(region.or_else(|| solution_arn.and_then(crate::arn::region_of)), "ListCampaigns")?;
         let pages = client
             .list_campaigns()
             .set_solution_arn(solution_arn.map(str::to_string))
@@ -333,6 +335,8 @@ fn live_update(update: &CampaignUpdateSummary) -> LiveCampaignUpdate {
         config: update.campaign_config().map(live_config),
         status: CampaignStatus::parse(update.status().unwrap_or_default()),
         failure_reason: update.failure_reason().map(str::to_string),
+        created_at: update.creation_date_time().map(|time| time.as_secs_f64()),
+        last_updated_at: update.last_updated_date_time().map(|time| time.as_secs_f64()),
     }
 }
 
@@ -364,6 +368,8 @@ where
             match code.as_str() {
                 "ResourceNotFoundException" => LiveError::NotFound { message },
                 "ResourceInUseException" => LiveError::InUse { message },
+                "ResourceAlreadyExistsException" => LiveError::AlreadyExists { message },
+                "TooManyTagsException" => LiveError::TooManyTags { message },
                 "InvalidInputException" => LiveError::InvalidInput { message },
                 "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded" => {
                     LiveError::Throttled { code, message }

@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::{
     CampaignStatus, CampaignSummary, CreateCampaignRequest, LiveCampaign, LiveCampaignUpdate, LiveError,
-    PersonalizeApi, UpdateCampaignRequest,
+    PersonalizeApi, SolutionVersionSummary, UpdateCampaignRequest,
 };
 
 /// A write the fake received, in order.
@@ -24,6 +24,8 @@ struct FakeState {
     tags: BTreeMap<String, BTreeMap<String, String>>,
     latest_versions: BTreeMap<String, String>,
     writes: Vec<RecordedWrite>,
+    /// AWS's clock for update timestamps: one second per update.
+    clock: f64,
 }
 
 #[derive(Debug, Default)]
@@ -46,6 +48,13 @@ impl FakePersonalize {
 
     pub fn set_latest_version(&self, solution_arn: &str, version_arn: &str) {
         self.state().latest_versions.insert(solution_arn.to_string(), version_arn.to_string());
+    }
+
+    /// Sets what a campaign serves now, as no API call can: for tests of an AWS that does not do as asked.
+    pub fn set_serving_tps(&self, arn: &str, tps: i32) {
+        if let Some(campaign) = self.state().campaigns.get_mut(arn) {
+            campaign.min_provisioned_tps = Some(tps);
+        }
     }
 
     pub fn writes(&self) -> Vec<RecordedWrite> {
@@ -81,8 +90,15 @@ impl PersonalizeApi for FakePersonalize {
         Ok(self.state().tags.get(arn).cloned().unwrap_or_default())
     }
 
-    async fn latest_solution_version(&self, solution_arn: &str) -> Result<Option<String>, LiveError> {
-        Ok(self.state().latest_versions.get(solution_arn).cloned())
+    async fn latest_solution_version(
+        &self,
+        solution_arn: &str,
+    ) -> Result<Option<SolutionVersionSummary>, LiveError> {
+        Ok(self
+            .state()
+            .latest_versions
+            .get(solution_arn)
+            .map(|arn| SolutionVersionSummary { arn: arn.clone(), status: CampaignStatus::Active }))
     }
 
     async fn create_campaign(&self, request: &CreateCampaignRequest) -> Result<String, LiveError> {
@@ -94,11 +110,7 @@ impl PersonalizeApi for FakePersonalize {
         let mut state = self.state();
         state.writes.push(RecordedWrite::Create(request.clone()));
         if state.campaigns.contains_key(&arn) {
-            return Err(LiveError::Service {
-                code: "ResourceAlreadyExistsException".into(),
-                message: format!("{arn} exists"),
-                request_id: "fake".into(),
-            });
+            return Err(LiveError::AlreadyExists { message: format!("{arn} exists") });
         }
         state.campaigns.insert(
             arn.clone(),
@@ -120,6 +132,8 @@ impl PersonalizeApi for FakePersonalize {
     async fn update_campaign(&self, request: &UpdateCampaignRequest) -> Result<(), LiveError> {
         let mut state = self.state();
         state.writes.push(RecordedWrite::Update(request.clone()));
+        state.clock += 1.0;
+        let now = state.clock;
         let campaign = state
             .campaigns
             .get_mut(&request.campaign_arn)
@@ -133,6 +147,8 @@ impl PersonalizeApi for FakePersonalize {
             config: Some(request.config.clone()),
             status: CampaignStatus::CreatePending,
             failure_reason: None,
+            created_at: Some(now),
+            last_updated_at: Some(now),
         });
         Ok(())
     }
@@ -153,7 +169,9 @@ impl PersonalizeApi for FakePersonalize {
             .state()
             .campaigns
             .values()
-            .filter(|campaign| region.is_none_or(|region| campaign.arn.split(':').nth(3) == Some(region)))
+            .filter(|campaign| {
+                region.is_none_or(|region| crate::arn::region_of(&campaign.arn) == Some(region))
+            })
             .filter(|campaign| {
                 solution_arn
                     .is_none_or(|solution| campaign.solution_version_arn.starts_with(&format!("{solution}/")))

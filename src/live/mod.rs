@@ -110,6 +110,32 @@ pub struct LiveCampaignUpdate {
     pub config: Option<ServingConfig>,
     pub status: CampaignStatus,
     pub failure_reason: Option<String>,
+    /// When AWS accepted this update, in seconds since the epoch: what tells one update from the next.
+    pub created_at: Option<f64>,
+    pub last_updated_at: Option<f64>,
+}
+
+impl LiveCampaignUpdate {
+    /// Whether this is a later update than the one `previous` describes (`None`: there was none). Only
+    /// AWS's own timestamps are compared, so the local clock does not matter.
+    pub fn is_newer_than(&self, previous: Option<&UpdateStamp>) -> bool {
+        match (previous, self.created_at) {
+            (None, _) => true,
+            (Some(previous), Some(created)) => previous.created_at.is_none_or(|before| created > before),
+            // Without a timestamp nothing tells the two apart: treat it as the old one.
+            (Some(_), None) => false,
+        }
+    }
+
+    pub fn stamp(&self) -> UpdateStamp {
+        UpdateStamp { created_at: self.created_at }
+    }
+}
+
+/// Identifies one UpdateCampaign among a campaign's updates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UpdateStamp {
+    pub created_at: Option<f64>,
 }
 
 /// A campaign as DescribeCampaign reports it. The top-level fields are what serves now; an update in
@@ -132,11 +158,31 @@ impl LiveCampaign {
         self.latest_update.as_ref().map_or(&self.status, |update| &update.status)
     }
 
-    /// A create, update or delete is still running.
-    pub fn is_in_flight(&self) -> bool {
-        !self.status.is_finished()
-            || self.latest_update.as_ref().is_some_and(|update| !update.status.is_finished())
+    /// The latest update, while it is still running.
+    pub fn update_in_flight(&self) -> Option<&LiveCampaignUpdate> {
+        self.latest_update.as_ref().filter(|update| !update.status.is_finished())
     }
+
+    /// A create, update or delete is still running: the one definition of "not finished".
+    pub fn is_in_flight(&self) -> bool {
+        !self.status.is_finished() || self.update_in_flight().is_some()
+    }
+
+    /// The status as progress shows it: an update's statuses are labelled as the update's, so that
+    /// `update CREATE PENDING` does not read as the campaign's creation.
+    pub fn status_label(&self) -> String {
+        match &self.latest_update {
+            Some(update) if self.status.is_finished() => format!("update {}", update.status),
+            _ => self.status.to_string(),
+        }
+    }
+}
+
+/// A solution version as DescribeSolution reports its newest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolutionVersionSummary {
+    pub arn: String,
+    pub status: CampaignStatus,
 }
 
 /// A campaign as ListCampaigns reports it.
@@ -157,6 +203,32 @@ pub struct CreateCampaignRequest {
     pub tags: BTreeMap<String, String>,
 }
 
+impl CreateCampaignRequest {
+    /// The request exactly as the AWS API names its members.
+    pub fn to_wire(&self) -> serde_json::Value {
+        let mut document =
+            serde_json::json!({ "name": self.name, "solutionVersionArn": self.solution_version_arn });
+        if let Some(tps) = self.min_provisioned_tps {
+            document["minProvisionedTPS"] = serde_json::json!(tps);
+        }
+        if let Some(config) = &self.config {
+            document["campaignConfig"] = config.to_json();
+        }
+        if !self.tags.is_empty() {
+            document["tags"] = tags_to_wire(&self.tags);
+        }
+        document
+    }
+}
+
+/// Tags as TagResource and CreateCampaign take them: `[{tagKey, tagValue}]`.
+pub fn tags_to_wire(tags: &BTreeMap<String, String>) -> serde_json::Value {
+    tags.iter()
+        .map(|(key, value)| serde_json::json!({ "tagKey": key, "tagValue": value }))
+        .collect::<Vec<_>>()
+        .into()
+}
+
 /// UpdateCampaign's input, always complete: nothing is left for AWS to merge or default.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateCampaignRequest {
@@ -166,6 +238,18 @@ pub struct UpdateCampaignRequest {
     pub config: ServingConfig,
 }
 
+impl UpdateCampaignRequest {
+    /// The request exactly as the AWS API names its members.
+    pub fn to_wire(&self) -> serde_json::Value {
+        serde_json::json!({
+            "campaignArn": self.campaign_arn,
+            "solutionVersionArn": self.solution_version_arn,
+            "minProvisionedTPS": self.min_provisioned_tps,
+            "campaignConfig": self.config.to_json(),
+        })
+    }
+}
+
 /// A failed call, classified by the API's error code (never by HTTP status).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LiveError {
@@ -173,6 +257,10 @@ pub enum LiveError {
     NotFound { message: String },
     #[error("in use (another operation is in flight): {message}")]
     InUse { message: String },
+    #[error("already exists: {message}")]
+    AlreadyExists { message: String },
+    #[error("too many tags (a resource holds at most 50): {message}")]
+    TooManyTags { message: String },
     #[error("rejected by AWS as invalid input: {message}")]
     InvalidInput { message: String },
     #[error("throttled by AWS ({code}) after all retries: {message}; lower --concurrency or retry later")]
@@ -192,6 +280,13 @@ pub enum LiveError {
     Setup(String),
 }
 
+impl LiveError {
+    /// A write that failed this way may still have landed: the answer, not the call, was lost.
+    pub fn answer_may_be_lost(&self) -> bool {
+        matches!(self, LiveError::Timeout { .. } | LiveError::Connection { .. })
+    }
+}
+
 /// The calls pz-apply makes. The trait is the seam between the engine and AWS.
 pub trait PersonalizeApi: Send + Sync {
     /// `Ok(None)` when the campaign does not exist.
@@ -203,11 +298,11 @@ pub trait PersonalizeApi: Send + Sync {
         &self,
         arn: &str,
     ) -> impl Future<Output = Result<BTreeMap<String, String>, LiveError>> + Send;
-    /// The ARN of the newest solution version, the one `$LATEST` serves.
+    /// The solution's newest version and its status (DescribeSolution's `latestSolutionVersion`).
     fn latest_solution_version(
         &self,
         solution_arn: &str,
-    ) -> impl Future<Output = Result<Option<String>, LiveError>> + Send;
+    ) -> impl Future<Output = Result<Option<SolutionVersionSummary>, LiveError>> + Send;
     /// Returns the new campaign's ARN.
     fn create_campaign(
         &self,
@@ -236,7 +331,25 @@ pub trait PersonalizeApi: Send + Sync {
     ) -> impl Future<Output = Result<Vec<CampaignSummary>, LiveError>> + Send;
 }
 
-/// Runs `call` for every item, at most `concurrency` at a time; the results come in the order of `items`.
+/// Places for calls to AWS: a call holds one while it runs, never while its task sleeps (a pause after
+/// throttling, a wait between polls), so that sleeping tasks never hold the others up.
+#[derive(Debug, Clone)]
+pub struct CallSlots(Arc<Semaphore>);
+
+impl CallSlots {
+    pub fn new(concurrency: usize) -> Self {
+        CallSlots(Arc::new(Semaphore::new(concurrency.max(1))))
+    }
+
+    /// Runs `call` in a slot, waiting for one first.
+    pub async fn call<T>(&self, call: impl Future<Output = T>) -> T {
+        let _slot = self.0.acquire().await;
+        call.await
+    }
+}
+
+/// Runs `call` for every item, at most `concurrency` calls to AWS at a time (each call takes a slot from
+/// the [`CallSlots`] it is given); the results come in the order of `items`.
 pub async fn map_concurrently<I, T, F, Fut>(
     items: Vec<I>,
     concurrency: usize,
@@ -245,22 +358,26 @@ pub async fn map_concurrently<I, T, F, Fut>(
 where
     I: Send + 'static,
     T: Send + 'static,
-    F: Fn(I) -> Fut + Send + Sync + 'static,
+    F: Fn(I, CallSlots) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<T, LiveError>> + Send + 'static,
 {
-    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let slots = CallSlots::new(concurrency);
     let call = Arc::new(call);
     let mut tasks = JoinSet::new();
     let count = items.len();
-    for (index, item) in items.into_iter().enumerate() {
-        let (permits, call) = (permits.clone(), call.clone());
-        tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            (index, call(item).await)
-        });
-    }
+    // Twice the slots in tasks: one may pause while another calls, yet memory still follows the
+    // concurrency, not the number of items.
+    let limit = concurrency.max(1) * 2;
     let mut results: Vec<Option<Result<T, LiveError>>> = (0..count).map(|_| None).collect();
-    while let Some(joined) = tasks.join_next().await {
+    let mut pending = items.into_iter().enumerate();
+    // At most `limit` tasks exist at once: memory follows the concurrency, not the number of items.
+    loop {
+        while tasks.len() < limit {
+            let Some((index, item)) = pending.next() else { break };
+            let (slots, call) = (slots.clone(), call.clone());
+            tasks.spawn(async move { (index, call(item, slots).await) });
+        }
+        let Some(joined) = tasks.join_next().await else { break };
         match joined {
             Ok((index, result)) => results[index] = Some(result),
             Err(error) => tracing::error!(%error, "a task calling AWS ended abnormally"),
@@ -268,7 +385,9 @@ where
     }
     results
         .into_iter()
-        .map(|result| result.unwrap_or_else(|| Err(LiveError::Setup("the call was cancelled".to_string()))))
+        .map(|result| {
+            result.unwrap_or_else(|| Err(LiveError::Setup("the call ended abnormally (a bug)".to_string())))
+        })
         .collect()
 }
 
@@ -278,9 +397,9 @@ pub async fn describe_many<A: PersonalizeApi + 'static>(
     arns: &[String],
     concurrency: usize,
 ) -> Vec<Result<Option<LiveCampaign>, LiveError>> {
-    map_concurrently(arns.to_vec(), concurrency, move |arn| {
+    map_concurrently(arns.to_vec(), concurrency, move |arn, slots| {
         let api = api.clone();
-        async move { api.describe_campaign(&arn).await }
+        async move { slots.call(api.describe_campaign(&arn)).await }
     })
     .await
 }
@@ -328,6 +447,8 @@ mod tests {
             config: None,
             status: CampaignStatus::Other("UPDATE IN_PROGRESS".into()),
             failure_reason: None,
+            created_at: Some(10.0),
+            last_updated_at: Some(10.0),
         });
         assert!(campaign.is_in_flight());
         assert_eq!(campaign.effective_status().as_str(), "UPDATE IN_PROGRESS");

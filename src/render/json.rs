@@ -3,8 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::live::{CreateCampaignRequest, ServingConfig, UpdateCampaignRequest};
-use crate::plan::{CampaignPlan, CampaignRequest, Plan};
+use crate::plan::{CampaignPlan, Plan};
 
 pub const FORMAT_VERSION: &str = "1";
 
@@ -37,7 +36,7 @@ fn campaign_document(campaign: &CampaignPlan, with_fingerprint: bool) -> Value {
             "before": change.before,
             "after": change.after,
         })).collect::<Vec<_>>(),
-        "request": campaign.request.as_ref().map(request_document),
+        "request": campaign.request.as_ref().map(|request| request.to_wire()),
         "tags": { "set": campaign.tags.set, "remove": campaign.tags.remove },
         "notes": campaign.notes,
         "in_flight": campaign.in_flight.as_ref().map(|status| status.as_str()),
@@ -46,51 +45,12 @@ fn campaign_document(campaign: &CampaignPlan, with_fingerprint: bool) -> Value {
     if with_fingerprint {
         // What `apply --plan` needs: the fingerprint to compare, what was observed to say what changed, and
         // the file's campaign to apply.
-        document["fingerprint"] = json!(campaign.fingerprint);
-        document["observed"] = campaign.observed_document.clone();
+        let observed = campaign.observed_document();
+        document["fingerprint"] = json!(crate::plan::fingerprint(&observed));
+        document["observed"] = observed;
         document["desired"] = campaign.desired_spec.clone();
     }
     document
-}
-
-/// The request exactly as the AWS API names its members.
-pub fn request_document(request: &CampaignRequest) -> Value {
-    match request {
-        CampaignRequest::Create(create) => create_document(create),
-        CampaignRequest::Update(update) => update_document(update),
-    }
-}
-
-fn create_document(request: &CreateCampaignRequest) -> Value {
-    let mut document = json!({ "name": request.name, "solutionVersionArn": request.solution_version_arn });
-    if let Some(tps) = request.min_provisioned_tps {
-        document["minProvisionedTPS"] = json!(tps);
-    }
-    if let Some(config) = &request.config {
-        document["campaignConfig"] = config_document(config);
-    }
-    if !request.tags.is_empty() {
-        document["tags"] = request
-            .tags
-            .iter()
-            .map(|(key, value)| json!({ "tagKey": key, "tagValue": value }))
-            .collect::<Vec<_>>()
-            .into();
-    }
-    document
-}
-
-fn update_document(request: &UpdateCampaignRequest) -> Value {
-    json!({
-        "campaignArn": request.campaign_arn,
-        "solutionVersionArn": request.solution_version_arn,
-        "minProvisionedTPS": request.min_provisioned_tps,
-        "campaignConfig": config_document(&request.config),
-    })
-}
-
-fn config_document(config: &ServingConfig) -> Value {
-    config.to_json()
 }
 
 /// Live campaigns that no file defines: `[{name, arn, status, import_command}]`.

@@ -1,0 +1,206 @@
+//! Observe: everything read from AWS about a campaign before deciding, with the fewest calls. Reads are
+//! patient: throttling slows them down rather than failing them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::OnceCell;
+
+use crate::arn::SolutionVersionArn;
+use crate::live::{
+    CallSlots, CampaignSummary, LiveCampaign, LiveError, PersonalizeApi, ServingConfig,
+    SolutionVersionSummary, map_concurrently,
+};
+use crate::validate::LoadedCampaign;
+
+/// A read that used up the SDK's attempts on throttling is tried again after each of these pauses, so a
+/// burst of throttling costs at most 30 s more rather than failing the command. No call slot is held while
+/// pausing.
+const THROTTLE_PAUSES: [Duration; 4] =
+    [Duration::from_secs(2), Duration::from_secs(4), Duration::from_secs(8), Duration::from_secs(16)];
+
+/// Everything read from AWS about one campaign.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observed {
+    pub campaign: Option<LiveCampaign>,
+    /// Only read when the file manages tags and the campaign exists.
+    pub tags: Option<BTreeMap<String, String>>,
+    /// The solution's newest version, read only when DescribeCampaign reports the `$LATEST` alias itself.
+    pub latest_version: Option<SolutionVersionSummary>,
+    /// Why the solution could not be read: a warning, never a failed plan.
+    pub latest_version_warning: Option<String>,
+}
+
+/// DescribeSolution's answer about a solution's newest version.
+type LatestAnswer = Result<Option<SolutionVersionSummary>, LiveError>;
+
+/// DescribeSolution, at most once per solution per run, however many campaigns follow it.
+#[derive(Debug, Default)]
+pub struct SolutionCache {
+    answers: Mutex<HashMap<String, Arc<OnceCell<LatestAnswer>>>>,
+}
+
+impl SolutionCache {
+    pub async fn latest_version<A: PersonalizeApi>(
+        &self,
+        api: &A,
+        slots: &CallSlots,
+        solution_arn: &str,
+    ) -> Result<Option<SolutionVersionSummary>, LiveError> {
+        let cell = self
+            .answers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(solution_arn.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_init(|| patiently(|| slots.call(api.latest_solution_version(solution_arn)))).await.clone()
+    }
+}
+
+/// Runs a read, and again after a pause each time it ends throttled, up to [`THROTTLE_PAUSES`].
+pub async fn patiently<T, F, Fut>(read: F) -> Result<T, LiveError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, LiveError>>,
+{
+    for pause in THROTTLE_PAUSES {
+        match read().await {
+            Err(LiveError::Throttled { code, .. }) => {
+                tracing::warn!(%code, pause_seconds = pause.as_secs(), "throttled; reading again after a pause");
+                tokio::time::sleep(pause).await;
+            }
+            other => return other,
+        }
+    }
+    read().await
+}
+
+/// Reads what each campaign needs from AWS, at most `concurrency` calls at a time, in file order.
+pub async fn observe<A: PersonalizeApi + 'static>(
+    api: Arc<A>,
+    campaigns: &[LoadedCampaign],
+    concurrency: usize,
+) -> Vec<Result<Observed, LiveError>> {
+    let targets: Vec<(String, bool)> = campaigns
+        .iter()
+        .map(|campaign| (campaign.campaign_arn.clone(), campaign.spec.tags.is_some()))
+        .collect();
+    let cache = Arc::new(SolutionCache::default());
+    map_concurrently(targets, concurrency, move |(arn, manages_tags), slots| {
+        let (api, cache) = (api.clone(), cache.clone());
+        async move { observe_one(api.as_ref(), &slots, &cache, &arn, manages_tags).await }
+    })
+    .await
+}
+
+/// Describes one campaign and reads what its decision needs.
+pub async fn observe_one<A: PersonalizeApi>(
+    api: &A,
+    slots: &CallSlots,
+    cache: &SolutionCache,
+    arn: &str,
+    manages_tags: bool,
+) -> Result<Observed, LiveError> {
+    let campaign = patiently(|| slots.call(api.describe_campaign(arn))).await?;
+    observation_of(api, slots, cache, campaign, manages_tags).await
+}
+
+/// The rest of an observation for a campaign already described: the poll that saw a change finish is the
+/// observation the next decision uses, with no second DescribeCampaign.
+pub async fn observation_of<A: PersonalizeApi>(
+    api: &A,
+    slots: &CallSlots,
+    cache: &SolutionCache,
+    campaign: Option<LiveCampaign>,
+    manages_tags: bool,
+) -> Result<Observed, LiveError> {
+    let Some(campaign) = campaign else { return Ok(Observed::default()) };
+    let tags =
+        if manages_tags { Some(patiently(|| slots.call(api.list_tags(&campaign.arn))).await?) } else { None };
+    let mut observed = Observed { campaign: None, tags, latest_version: None, latest_version_warning: None };
+    // Only the alias leaves the served version unsaid; a concrete ARN is what serves.
+    if let Ok(serving) = SolutionVersionArn::parse(&campaign.solution_version_arn)
+        && serving.is_latest()
+    {
+        match cache.latest_version(api, slots, &serving.solution_arn()).await {
+            Ok(latest) => observed.latest_version = latest,
+            Err(error) => {
+                observed.latest_version_warning =
+                    Some(format!("cannot tell which version $LATEST serves (DescribeSolution: {error})"))
+            }
+        }
+    }
+    observed.campaign = Some(campaign);
+    Ok(observed)
+}
+
+/// Live campaigns in the accounts and regions of `campaigns` that none of them defines, by name.
+pub async fn unmanaged<A: PersonalizeApi>(
+    api: &A,
+    campaigns: &[LoadedCampaign],
+) -> Result<Vec<CampaignSummary>, LiveError> {
+    let defined: std::collections::BTreeSet<&str> =
+        campaigns.iter().map(|campaign| campaign.campaign_arn.as_str()).collect();
+    // "arn:<partition>:personalize:<region>:<account>:campaign/" for every place the files point at.
+    let scopes: std::collections::BTreeSet<(String, String)> = campaigns
+        .iter()
+        .filter_map(|campaign| {
+            let (prefix, _) = campaign.campaign_arn.rsplit_once("campaign/")?;
+            let region = crate::arn::region_of(&campaign.campaign_arn)?;
+            Some((region.to_string(), format!("{prefix}campaign/")))
+        })
+        .collect();
+    let mut found = Vec::new();
+    for region in scopes.iter().map(|(region, _)| region).collect::<std::collections::BTreeSet<_>>() {
+        for summary in api.list_campaigns(Some(region), None).await? {
+            let in_scope = scopes
+                .iter()
+                .any(|(scope_region, prefix)| scope_region == region && summary.arn.starts_with(prefix));
+            if in_scope
+                && !defined.contains(summary.arn.as_str())
+                && !found.iter().any(|f: &CampaignSummary| f.arn == summary.arn)
+            {
+                found.push(summary);
+            }
+        }
+    }
+    found.sort_by(|a, b| a.name.cmp(&b.name).then(a.arn.cmp(&b.arn)));
+    Ok(found)
+}
+
+/// What was observed, as JSON with AWS's member names; `null` for a campaign that does not exist.
+pub fn observed_document(observed: &Observed) -> Value {
+    let Some(campaign) = &observed.campaign else { return Value::Null };
+    json!({
+        "status": campaign.status.as_str(),
+        "failureReason": campaign.failure_reason,
+        "solutionVersionArn": campaign.solution_version_arn,
+        "minProvisionedTPS": campaign.min_provisioned_tps,
+        "campaignConfig": campaign.config.as_ref().map(ServingConfig::to_json),
+        "latestCampaignUpdate": campaign.latest_update.as_ref().map(|update| json!({
+            "status": update.status.as_str(),
+            "failureReason": update.failure_reason,
+            "solutionVersionArn": update.solution_version_arn,
+            "minProvisionedTPS": update.min_provisioned_tps,
+            "campaignConfig": update.config.as_ref().map(ServingConfig::to_json),
+        })),
+        "tags": observed.tags,
+        "latestSolutionVersion": observed.latest_version.as_ref().map(|latest| &latest.arn),
+    })
+}
+
+/// A stable digest of what was observed: FNV-1a over its canonical JSON. It detects change, it does not
+/// protect against tampering.
+pub fn fingerprint(observed_document: &Value) -> String {
+    let text = observed_document.to_string();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
