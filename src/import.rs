@@ -191,6 +191,25 @@ mod tests {
     }
 
     #[test]
+    fn keys_the_format_cannot_hold_are_warned_about_with_what_apply_will_do() {
+        let mut newer = live();
+        let config = newer.config.as_mut().unwrap();
+        config.item_exploration_config.as_mut().unwrap().insert("explorationDiversity".into(), "0.5".into());
+        config.ranking_influence.as_mut().unwrap().insert("NOVELTY".into(), 0.2);
+        let Imported::File { text, warnings } = campaign_file(&newer, &BTreeMap::new(), "s") else {
+            panic!()
+        };
+        assert!(!text.contains("explorationDiversity") && !text.contains("NOVELTY"), "{text}");
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        for (warning, key) in
+            warnings.iter().zip(["itemExplorationConfig.explorationDiversity", "rankingInfluence.NOVELTY"])
+        {
+            assert!(warning.contains(key), "{warning}");
+            assert!(warning.contains("the next apply of this file will remove it"), "{warning}");
+        }
+    }
+
+    #[test]
     fn pins_the_serving_state_in_the_file_format() {
         let tags = BTreeMap::from([
             ("team".to_string(), "discovery".to_string()),

@@ -362,3 +362,114 @@ async fn throttling_during_plan_is_absorbed() {
     let throttled = running.emulator.requests().iter().filter(|call| call.error.is_some()).count();
     assert_eq!(throttled, 3);
 }
+
+/// `home` and `web` follow `$LATEST` of the solution, whose newest version v3 is still training; AWS
+/// reports the alias itself as their version (which the API allows).
+async fn emulator_reporting_the_alias() -> RunningEmulator {
+    let latest = format!("{SOLUTION}/$LATEST");
+    let campaign = |name: &str| json!({ "name": name, "solutionVersionArn": latest, "campaignConfig": { "syncWithLatestSolutionVersion": true } });
+    support::start_emulator_with(
+        json!({
+            "solutions": [{ "solutionArn": SOLUTION, "versions": ["v1", "v2", "v3"] }],
+            "campaigns": [campaign("home"), campaign("web")]
+        }),
+        |state| {
+            let v3 = format!("{SOLUTION}/v3");
+            let version = state.solution_versions.get_mut(&v3).unwrap();
+            version.status = "CREATE IN_PROGRESS".to_string();
+            version.creation_date_time += 100.0;
+            for campaign in state.campaigns.values_mut() {
+                campaign.solution_version_arn = format!("{SOLUTION}/$LATEST");
+            }
+        },
+    )
+    .await
+}
+
+fn latest_file(name: &str, tps: u32) -> String {
+    format!(
+        "name: {name}\nsolutionVersionArn: {SOLUTION}/$LATEST\nminProvisionedTPS: {tps}\ncampaignConfig:\n  syncWithLatestSolutionVersion: true\n"
+    )
+}
+
+#[tokio::test]
+async fn a_latest_campaign_shows_no_version_change_when_only_another_field_changes() {
+    let running = support::start_emulator(json!({
+        "solutions": [{ "solutionArn": SOLUTION, "versions": ["v1", "v2"] }],
+        "campaigns": [{
+            "name": "home",
+            "solutionVersionArn": format!("{SOLUTION}/$LATEST"),
+            "campaignConfig": { "syncWithLatestSolutionVersion": true }
+        }]
+    }))
+    .await;
+    let plan = plan(&running, &[&latest_file("home", 3)]).await;
+    let campaign = only(&plan);
+    assert_eq!(paths(campaign), ["minProvisionedTPS"]);
+    let markdown = pz_apply::render::markdown::render(&plan);
+    assert!(!markdown.contains(&format!("-  \"solutionVersionArn\": \"{V2}\"")), "{markdown}");
+    assert!(
+        !markdown.lines().any(|line| line.starts_with('-') && line.contains("solutionVersionArn")),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains(&format!("$LATEST serves {V2} now")),
+        "the served version as a note: {markdown}"
+    );
+    // DescribeCampaign named the version that serves: nothing else was asked.
+    let solutions =
+        running.emulator.requests().iter().filter(|call| call.operation == "DescribeSolution").count();
+    assert_eq!(solutions, 0);
+}
+
+#[tokio::test]
+async fn with_the_alias_reported_the_note_never_names_a_version_still_training() {
+    let running = emulator_reporting_the_alias().await;
+    let plan = plan(&running, &[&latest_file("home", 1), &latest_file("web", 1)]).await;
+    for campaign in &plan.campaigns {
+        assert_eq!(campaign.action, Action::NoOp);
+        let note = campaign.notes.iter().find(|note| note.contains("$LATEST serves")).unwrap();
+        assert!(
+            note.contains("newest ACTIVE version") && note.contains("v3 is CREATE IN_PROGRESS"),
+            "{note}"
+        );
+    }
+    // Once per solution per run, however many campaigns follow it.
+    let solutions =
+        running.emulator.requests().iter().filter(|call| call.operation == "DescribeSolution").count();
+    assert_eq!(solutions, 1);
+}
+
+#[tokio::test]
+async fn a_failed_describe_solution_is_a_warning_not_a_failed_plan() {
+    let running = emulator_reporting_the_alias().await;
+    running.emulator.inject(
+        "DescribeSolution",
+        None,
+        FaultKind::Error { code: "AccessDeniedException".into(), message: "not allowed".into(), status: 400 },
+    );
+    let plan = plan(&running, &[&latest_file("home", 1)]).await;
+    let campaign = only(&plan);
+    assert_eq!(campaign.action, Action::NoOp);
+    assert!(
+        campaign
+            .notes
+            .iter()
+            .any(|note| note.starts_with("warning: cannot tell which version $LATEST serves")
+                && note.contains("AccessDeniedException")),
+        "{:?}",
+        campaign.notes
+    );
+}
+
+#[tokio::test]
+async fn throttling_beyond_the_sdk_attempts_slows_plan_down_instead_of_failing_it() {
+    let running = support::start_emulator(seed()).await;
+    // Four SDK attempts, all throttled; plan pauses and reads again.
+    running.emulator.inject("DescribeCampaign", Some(4), FaultKind::Throttling);
+    let plan = plan(&running, &[&home_file(2, "tags:\n  team: discovery\n")]).await;
+    assert_eq!(only(&plan).action, Action::NoOp);
+    let describes =
+        running.emulator.requests().iter().filter(|call| call.operation == "DescribeCampaign").count();
+    assert_eq!(describes, 5, "four throttled by the SDK's attempts, then one after the pause");
+}
