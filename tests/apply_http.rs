@@ -121,7 +121,7 @@ impl Scenario {
         let campaigns = campaigns(files);
         let observed_at = Instant::now();
         let observed = observe(api.clone(), &campaigns, 8).await;
-        let (plan, failures) = plan_all(&campaigns, &observed);
+        let (plan, failures) = plan_all(&campaigns, observed);
         assert!(failures.is_empty(), "{failures:?}");
         between(running);
         let recorder = Arc::new(Recorder::default());

@@ -58,7 +58,7 @@ async fn plan(running: &RunningEmulator, files: &[&str]) -> Plan {
     let api = Arc::new(AwsPersonalize::for_endpoint(&running.endpoint_url(), &options));
     let campaigns = campaigns(files);
     let observed = observe(api, &campaigns, 8).await;
-    let (plan, failures) = plan_all(&campaigns, &observed);
+    let (plan, failures) = plan_all(&campaigns, observed);
     assert!(failures.is_empty(), "{failures:?}");
     assert_no_writes(running);
     plan

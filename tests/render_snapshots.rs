@@ -10,6 +10,16 @@ use pz_apply::render::{json, markdown, text};
 use pz_apply::yaml::Position;
 use serde_json::json as value;
 
+/// The file's campaign, as loading it gives it.
+fn spec(name: &str) -> pz_apply::spec::CampaignSpec {
+    let source = format!(
+        "name: {name}\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/s/v1\n"
+    );
+    let (mut campaigns, diagnostics) = pz_apply::load::check_source(std::path::Path::new("c.yaml"), &source);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    campaigns.remove(0).spec
+}
+
 fn campaign(name: &str, action: Action) -> CampaignPlan {
     CampaignPlan {
         name: name.to_string(),
@@ -26,7 +36,7 @@ fn campaign(name: &str, action: Action) -> CampaignPlan {
         live_document: None,
         desired_document: value!({ "solutionVersionArn": "arn:aws:personalize:us-east-1:111122223333:solution/s/v1" }),
         observed: Observed::default(),
-        desired_spec: value!({ "name": name }),
+        desired_spec: spec(name),
     }
 }
 

@@ -55,7 +55,7 @@ pub fn run(
     let api = Arc::new(api);
     let observed_at = tokio::time::Instant::now();
     let observed = runtime.block_on(observe(api.clone(), &campaigns, args.concurrency as usize));
-    let (plan, failures) = plan_all(&campaigns, &observed);
+    let (plan, failures) = plan_all(&campaigns, observed);
     if !failures.is_empty() {
         for (name, error) in &failures {
             writeln!(stderr, "error: campaign {name}: {error}")?;

@@ -29,7 +29,7 @@ pub fn run(
         };
         Ok::<_, Error>((observed, unmanaged))
     })?;
-    let (plan, failures) = plan_all(&catalog.campaigns, &observed);
+    let (plan, failures) = plan_all(&catalog.campaigns, observed);
     if !failures.is_empty() {
         // A plan with holes would not be what apply does: report each failure and print no plan.
         for (name, error) in &failures {
@@ -56,18 +56,17 @@ pub fn run(
             }
         }
         PlanFormat::Json => {
-            let mut document = render::json::plan_document(&plan, false);
-            if let Some(unmanaged) = &unmanaged {
-                document["unmanaged"] = render::json::unmanaged_document(unmanaged);
-            }
-            writeln!(stdout, "{}", serde_json::to_string_pretty(&document).map_err(std::io::Error::other)?)?;
+            let unmanaged = unmanaged.as_deref().map(render::json::unmanaged_document);
+            render::json::write_plan_document(stdout, &plan, false, unmanaged.as_ref())?;
         }
     }
     if let Some(path) = &args.out {
-        let document = render::json::plan_document(&plan, true);
-        let text = serde_json::to_string_pretty(&document).map_err(std::io::Error::other)?;
-        std::fs::write(path, text + "\n")
-            .map_err(|source| Error::WriteFile { path: path.clone(), source })?;
+        let write = |path: &std::path::Path| -> std::io::Result<()> {
+            let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+            render::json::write_plan_document(&mut file, &plan, true, None)?;
+            file.flush()
+        };
+        write(path).map_err(|source| Error::WriteFile { path: path.clone(), source })?;
     }
     Ok(if args.detailed_exitcode && plan.has_changes() { Outcome::ChangesPending } else { Outcome::Success })
 }

@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use crate::live::{CampaignStatus, CreateCampaignRequest, LiveError, UpdateCampaignRequest};
+use crate::spec::CampaignSpec;
 use crate::validate::LoadedCampaign;
 use crate::yaml::Position;
 use compare::{changes_between, desired_comparable, document, live_comparable, tag_changes};
@@ -109,13 +110,15 @@ pub struct CampaignPlan {
     pub blocked_reason: Option<String>,
     /// An update or create in flight that apply waits for first.
     pub in_flight: Option<CampaignStatus>,
-    /// The live and desired documents restricted to managed fields, for diffs.
+    /// The live and desired documents restricted to managed fields, for diffs: only for a campaign with an
+    /// action (`None` and `null` for a no-op).
     pub live_document: Option<Value>,
     pub desired_document: Value,
     /// What the plan was decided from.
     pub observed: Observed,
-    /// The file's campaign, in the file's format, so that a saved plan can be applied without the files.
-    pub desired_spec: Value,
+    /// The file's campaign, so that a saved plan can be applied without the files
+    /// ([`CampaignSpec::to_document`] gives it in the file's format).
+    pub desired_spec: CampaignSpec,
 }
 
 impl CampaignPlan {
@@ -173,8 +176,26 @@ impl Plan {
         self.campaigns.iter().any(|campaign| campaign.action != Action::NoOp)
     }
 }
+
 /// Decides the action for one campaign from its file and what was observed.
 pub fn plan_campaign(loaded: &LoadedCampaign, observed: &Observed) -> CampaignPlan {
+    decide(loaded, observed.clone())
+}
+
+/// [`plan_campaign`], keeping the observation it is given rather than a copy.
+fn decide(loaded: &LoadedCampaign, observed: Observed) -> CampaignPlan {
+    let mut plan = decide_from(loaded, &observed);
+    // The diff documents serve only campaigns with something to show; a converged repository of
+    // thousands of campaigns keeps none of them.
+    if plan.action == Action::NoOp {
+        plan.live_document = None;
+        plan.desired_document = Value::Null;
+    }
+    plan.observed = observed;
+    plan
+}
+
+fn decide_from(loaded: &LoadedCampaign, observed: &Observed) -> CampaignPlan {
     let spec = &loaded.spec;
     let desired = desired_comparable(spec);
     let mut plan = CampaignPlan {
@@ -191,8 +212,8 @@ pub fn plan_campaign(loaded: &LoadedCampaign, observed: &Observed) -> CampaignPl
         in_flight: None,
         live_document: None,
         desired_document: document(&desired, spec),
-        observed: observed.clone(),
-        desired_spec: spec.to_document(),
+        observed: Observed::default(),
+        desired_spec: spec.clone(),
     };
     let Some(live) = &observed.campaign else {
         plan.action = Action::Create;
@@ -290,14 +311,14 @@ fn leaves(value: &Value, prefix: &str) -> Vec<(String, Value)> {
 /// Plans every campaign whose observation succeeded; failures are returned beside the plan.
 pub fn plan_all(
     campaigns: &[LoadedCampaign],
-    observed: &[Result<Observed, LiveError>],
+    observed: Vec<Result<Observed, LiveError>>,
 ) -> (Plan, Vec<(String, LiveError)>) {
-    let mut plan = Plan::default();
+    let mut plan = Plan { campaigns: Vec::with_capacity(campaigns.len()) };
     let mut failures = Vec::new();
     for (campaign, observed) in campaigns.iter().zip(observed) {
         match observed {
-            Ok(observed) => plan.campaigns.push(plan_campaign(campaign, observed)),
-            Err(error) => failures.push((campaign.spec.name.clone(), error.clone())),
+            Ok(observed) => plan.campaigns.push(decide(campaign, observed)),
+            Err(error) => failures.push((campaign.spec.name.clone(), error)),
         }
     }
     (plan, failures)

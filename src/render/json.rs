@@ -1,6 +1,9 @@
 //! The machine-readable plan: a stable, versioned document. Its shape is documented in the README; change
 //! it only with a new `format_version`.
 
+use std::io::Write;
+
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Value, json};
 
 use crate::plan::{CampaignPlan, Plan};
@@ -10,19 +13,70 @@ pub const FORMAT_VERSION: &str = "1";
 /// The plan as JSON. `with_fingerprints` adds, per campaign, the fingerprint of the live state it was
 /// computed from (for `plan --out`).
 pub fn plan_document(plan: &Plan, with_fingerprints: bool) -> Value {
-    let summary = plan.summary();
-    json!({
-        "format_version": FORMAT_VERSION,
-        "has_changes": plan.has_changes(),
-        "summary": {
-            "create": summary.create,
-            "update": summary.update,
-            "no-op": summary.no_op,
-            "wait": summary.wait,
-            "blocked": summary.blocked,
-        },
-        "campaigns": plan.campaigns.iter().map(|campaign| campaign_document(campaign, with_fingerprints)).collect::<Vec<_>>(),
-    })
+    serde_json::to_value(PlanDocument { plan, with_fingerprints, unmanaged: None }).unwrap_or(Value::Null)
+}
+
+/// Writes [`plan_document`] (with `unmanaged` as its last member, when given), pretty-printed, building
+/// one campaign's document at a time: the output of a plan of many campaigns is never held whole.
+pub fn write_plan_document(
+    out: &mut dyn std::io::Write,
+    plan: &Plan,
+    with_fingerprints: bool,
+    unmanaged: Option<&Value>,
+) -> std::io::Result<()> {
+    let mut buffered = std::io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut buffered, &PlanDocument { plan, with_fingerprints, unmanaged })
+        .map_err(std::io::Error::other)?;
+    writeln!(buffered)?;
+    buffered.flush()
+}
+
+struct PlanDocument<'a> {
+    plan: &'a Plan,
+    with_fingerprints: bool,
+    unmanaged: Option<&'a Value>,
+}
+
+impl Serialize for PlanDocument<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let summary = self.plan.summary();
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("format_version", FORMAT_VERSION)?;
+        map.serialize_entry("has_changes", &self.plan.has_changes())?;
+        map.serialize_entry(
+            "summary",
+            &json!({
+                "create": summary.create,
+                "update": summary.update,
+                "no-op": summary.no_op,
+                "wait": summary.wait,
+                "blocked": summary.blocked,
+            }),
+        )?;
+        map.serialize_entry(
+            "campaigns",
+            &Campaigns { plan: self.plan, with_fingerprints: self.with_fingerprints },
+        )?;
+        if let Some(unmanaged) = self.unmanaged {
+            map.serialize_entry("unmanaged", unmanaged)?;
+        }
+        map.end()
+    }
+}
+
+struct Campaigns<'a> {
+    plan: &'a Plan,
+    with_fingerprints: bool,
+}
+
+impl Serialize for Campaigns<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut list = serializer.serialize_seq(Some(self.plan.campaigns.len()))?;
+        for campaign in &self.plan.campaigns {
+            list.serialize_element(&campaign_document(campaign, self.with_fingerprints))?;
+        }
+        list.end()
+    }
 }
 
 fn campaign_document(campaign: &CampaignPlan, with_fingerprint: bool) -> Value {
@@ -48,7 +102,7 @@ fn campaign_document(campaign: &CampaignPlan, with_fingerprint: bool) -> Value {
         let observed = campaign.observed_document();
         document["fingerprint"] = json!(crate::plan::fingerprint(&observed));
         document["observed"] = observed;
-        document["desired"] = campaign.desired_spec.clone();
+        document["desired"] = campaign.desired_spec.to_document();
     }
     document
 }
