@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use pz_apply::apply::{ApplyEvent, ApplyOptions, ApplySink, CampaignResult, apply};
 use pz_apply::live::aws::{AwsPersonalize, ClientOptions};
-use pz_apply::plan::{observe, plan_all};
+use pz_apply::plan::{SolutionCache, observe_with, plan_all};
 use pz_apply::validate::LoadedCampaign;
 use pz_emulator::{FaultKind, LoggedCall, RunningEmulator};
 use serde_json::{Value, json};
@@ -120,7 +120,8 @@ impl Scenario {
         let api = Arc::new(AwsPersonalize::for_endpoint(&running.endpoint_url(), &self.client));
         let campaigns = campaigns(files);
         let observed_at = Instant::now();
-        let observed = observe(api.clone(), &campaigns, 8).await;
+        let solutions = Arc::new(SolutionCache::default());
+        let observed = observe_with(api.clone(), &campaigns, 8, solutions.clone()).await;
         let (plan, failures) = plan_all(&campaigns, observed);
         assert!(failures.is_empty(), "{failures:?}");
         between(running);
@@ -135,6 +136,7 @@ impl Scenario {
             observed_at,
             fresh_for: self.fresh_for,
             visibility_grace: Duration::from_secs(5),
+            solutions,
         };
         if let Some(after) = self.cancel_after {
             tokio::spawn(async move {

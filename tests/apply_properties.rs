@@ -291,6 +291,7 @@ proptest! {
                 observed_at: Instant::now(),
                 fresh_for: Duration::from_secs(10),
                 visibility_grace: Duration::from_secs(120),
+                solutions: Arc::default(),
             };
             let reports = apply(model.clone(), vec![(campaigns[0].clone(), plan)], options, Arc::new(Silent), cancel).await;
             let state = Arc::try_unwrap(model).ok().expect("apply let go of the model").0.into_inner().unwrap();

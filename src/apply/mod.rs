@@ -43,6 +43,8 @@ pub struct ApplyOptions {
     pub fresh_for: Duration,
     /// How long a write we sent may stay invisible (eventual consistency) before we stop looking for it.
     pub visibility_grace: Duration,
+    /// DescribeSolution's answers so far (the plan's), so that a run asks at most once per solution.
+    pub solutions: Arc<SolutionCache>,
 }
 
 /// How one campaign ended.
@@ -152,7 +154,7 @@ pub async fn apply<A: PersonalizeApi + 'static>(
     let scheduler = Arc::new(Scheduler {
         api,
         slots: CallSlots::new(options.concurrency),
-        solutions: SolutionCache::default(),
+        solutions: options.solutions.clone(),
         sink,
         cancel,
         started,
@@ -211,7 +213,7 @@ pub async fn apply<A: PersonalizeApi + 'static>(
 struct Scheduler<A> {
     api: Arc<A>,
     slots: CallSlots,
-    solutions: SolutionCache,
+    solutions: Arc<SolutionCache>,
     sink: Arc<dyn ApplySink>,
     cancel: watch::Receiver<bool>,
     started: Instant,
@@ -462,6 +464,7 @@ mod tests {
             observed_at: Instant::now(),
             fresh_for: Duration::from_secs(3600),
             visibility_grace: Duration::from_secs(60),
+            solutions: Arc::default(),
         }
     }
 

@@ -18,7 +18,7 @@ use crate::commands::{Environment, Outcome};
 use crate::error::Error;
 use crate::error::plural;
 use crate::load::check_source;
-use crate::plan::{Action, CampaignPlan, Plan, fingerprint, observe, plan_all};
+use crate::plan::{Action, CampaignPlan, Plan, SolutionCache, fingerprint, observe_with, plan_all};
 use crate::render::{self, text::TextOptions};
 use crate::validate::LoadedCampaign;
 
@@ -54,7 +54,9 @@ pub fn run(
     let (api, _emulator) = runtime.block_on(super::connect(connection, &campaigns))?;
     let api = Arc::new(api);
     let observed_at = tokio::time::Instant::now();
-    let observed = runtime.block_on(observe(api.clone(), &campaigns, args.concurrency as usize));
+    let solutions = Arc::new(SolutionCache::default());
+    let observed =
+        runtime.block_on(observe_with(api.clone(), &campaigns, args.concurrency as usize, solutions.clone()));
     let (plan, failures) = plan_all(&campaigns, observed);
     if !failures.is_empty() {
         for (name, error) in &failures {
@@ -132,6 +134,7 @@ pub fn run(
         observed_at,
         fresh_for,
         visibility_grace: VISIBILITY_GRACE,
+        solutions,
     };
     let (sender, mut receiver) = mpsc::unbounded_channel();
     let sink: Arc<dyn ApplySink> = Arc::new(ChannelSink(sender));

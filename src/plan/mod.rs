@@ -23,7 +23,8 @@ use crate::yaml::Position;
 use compare::{changes_between, desired_comparable, document, live_comparable, tag_changes};
 use notes::{latest_note, notes_for};
 pub use observe::{
-    Observed, SolutionCache, fingerprint, observation_of, observe, observe_one, observed_document, unmanaged,
+    Observed, SolutionCache, fingerprint, observation_of, observe, observe_one, observe_with,
+    observed_document, unmanaged,
 };
 use request::{create_request, update_request};
 /// What apply will do for one campaign.

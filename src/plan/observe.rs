@@ -85,11 +85,20 @@ pub async fn observe<A: PersonalizeApi + 'static>(
     campaigns: &[LoadedCampaign],
     concurrency: usize,
 ) -> Vec<Result<Observed, LiveError>> {
+    observe_with(api, campaigns, concurrency, Arc::default()).await
+}
+
+/// [`observe`], keeping DescribeSolution's answers in `cache`, for the rest of the run to use.
+pub async fn observe_with<A: PersonalizeApi + 'static>(
+    api: Arc<A>,
+    campaigns: &[LoadedCampaign],
+    concurrency: usize,
+    cache: Arc<SolutionCache>,
+) -> Vec<Result<Observed, LiveError>> {
     let targets: Vec<(String, bool)> = campaigns
         .iter()
         .map(|campaign| (campaign.campaign_arn.clone(), campaign.spec.tags.is_some()))
         .collect();
-    let cache = Arc::new(SolutionCache::default());
     map_concurrently(targets, concurrency, move |(arn, manages_tags), slots| {
         let (api, cache) = (api.clone(), cache.clone());
         async move { observe_one(api.as_ref(), &slots, &cache, &arn, manages_tags).await }
