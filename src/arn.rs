@@ -119,7 +119,13 @@ impl SolutionVersionArn {
     /// The ARN of the campaign called `name` that serves this solution: campaigns live in the account and
     /// region of their solution.
     pub fn campaign_arn(&self, name: &str) -> String {
-        format!("arn:{}:personalize:{}:{}:campaign/{}", self.partition, self.region, self.account, name)
+        CampaignArn {
+            partition: self.partition.clone(),
+            region: self.region.clone(),
+            account: self.account.clone(),
+            name: name.to_string(),
+        }
+        .to_string()
     }
 
     pub fn solution_arn(&self) -> String {
@@ -138,6 +144,52 @@ impl SolutionVersionArn {
 impl fmt::Display for SolutionVersionArn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.solution_arn(), self.version)
+    }
+}
+
+/// `arn:<partition>:personalize:<region>:<account>:campaign/<name>`, as AWS reports campaigns and as
+/// [`SolutionVersionArn::campaign_arn`] derives them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CampaignArn {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+    pub name: String,
+}
+
+impl CampaignArn {
+    /// `None` for anything that is not a campaign ARN.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut fields = text.splitn(6, ':');
+        let (arn, partition, service, region, account, resource) =
+            (fields.next()?, fields.next()?, fields.next()?, fields.next()?, fields.next()?, fields.next()?);
+        let name = resource.strip_prefix("campaign/")?;
+        (arn == "arn"
+            && service == "personalize"
+            && !region.is_empty()
+            && !account.is_empty()
+            && is_valid_name(name))
+        .then(|| CampaignArn {
+            partition: partition.to_string(),
+            region: region.to_string(),
+            account: account.to_string(),
+            name: name.to_string(),
+        })
+    }
+
+    /// Whether `other` lives in the same partition, region and account.
+    pub fn same_place(&self, other: &CampaignArn) -> bool {
+        (&self.partition, &self.region, &self.account) == (&other.partition, &other.region, &other.account)
+    }
+}
+
+impl fmt::Display for CampaignArn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "arn:{}:personalize:{}:{}:campaign/{}",
+            self.partition, self.region, self.account, self.name
+        )
     }
 }
 
@@ -189,6 +241,31 @@ mod tests {
             arn.latest_alias(),
             "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/$LATEST"
         );
+    }
+
+    #[test]
+    fn campaign_arns_round_trip_and_know_their_place() {
+        let text = "arn:aws:personalize:eu-west-1:111122223333:campaign/home-recs";
+        let arn = CampaignArn::parse(text).unwrap();
+        assert_eq!(
+            (arn.region.as_str(), arn.account.as_str(), arn.name.as_str()),
+            ("eu-west-1", "111122223333", "home-recs")
+        );
+        assert_eq!(arn.to_string(), text);
+        let other = CampaignArn::parse("arn:aws:personalize:eu-west-1:111122223333:campaign/web").unwrap();
+        assert!(arn.same_place(&other));
+        let elsewhere =
+            CampaignArn::parse("arn:aws:personalize:us-east-1:111122223333:campaign/web").unwrap();
+        assert!(!arn.same_place(&elsewhere));
+        for wrong in [
+            "arn:aws:personalize:eu-west-1:111122223333:solution/s",
+            "arn:aws:s3:eu-west-1:111122223333:campaign/c",
+            "arn:aws:personalize::111122223333:campaign/c",
+            "arn:aws:personalize:eu-west-1:111122223333:campaign/",
+            "campaign/c",
+        ] {
+            assert_eq!(CampaignArn::parse(wrong), None, "{wrong}");
+        }
     }
 
     #[test]

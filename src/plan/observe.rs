@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
-use crate::arn::SolutionVersionArn;
+use crate::arn::{CampaignArn, SolutionVersionArn};
 use crate::live::{
     CallSlots, CampaignSummary, LiveCampaign, LiveError, PersonalizeApi, ServingConfig,
     SolutionVersionSummary, map_concurrently,
@@ -154,21 +154,16 @@ pub async fn unmanaged<A: PersonalizeApi>(
 ) -> Result<Vec<CampaignSummary>, LiveError> {
     let defined: std::collections::BTreeSet<&str> =
         campaigns.iter().map(|campaign| campaign.campaign_arn.as_str()).collect();
-    // "arn:<partition>:personalize:<region>:<account>:campaign/" for every place the files point at.
-    let scopes: std::collections::BTreeSet<(String, String)> = campaigns
-        .iter()
-        .filter_map(|campaign| {
-            let (prefix, _) = campaign.campaign_arn.rsplit_once("campaign/")?;
-            let region = crate::arn::region_of(&campaign.campaign_arn)?;
-            Some((region.to_string(), format!("{prefix}campaign/")))
-        })
-        .collect();
+    // Every partition, region and account the files point at.
+    let places: Vec<CampaignArn> =
+        campaigns.iter().filter_map(|campaign| CampaignArn::parse(&campaign.campaign_arn)).collect();
+    let regions: std::collections::BTreeSet<&str> =
+        places.iter().map(|place| place.region.as_str()).collect();
     let mut found = Vec::new();
-    for region in scopes.iter().map(|(region, _)| region).collect::<std::collections::BTreeSet<_>>() {
+    for region in regions {
         for summary in api.list_campaigns(Some(region), None).await? {
-            let in_scope = scopes
-                .iter()
-                .any(|(scope_region, prefix)| scope_region == region && summary.arn.starts_with(prefix));
+            let in_scope = CampaignArn::parse(&summary.arn)
+                .is_some_and(|arn| places.iter().any(|place| place.same_place(&arn)));
             if in_scope
                 && !defined.contains(summary.arn.as_str())
                 && !found.iter().any(|f: &CampaignSummary| f.arn == summary.arn)
