@@ -473,3 +473,36 @@ async fn throttling_beyond_the_sdk_attempts_slows_plan_down_instead_of_failing_i
         running.emulator.requests().iter().filter(|call| call.operation == "DescribeCampaign").count();
     assert_eq!(describes, 5, "four throttled by the SDK's attempts, then one after the pause");
 }
+
+#[tokio::test]
+async fn a_read_pausing_after_throttling_holds_no_concurrency_place() {
+    let running = support::start_emulator(seed()).await;
+    // One place for calls; the first campaign read uses up the SDK's four attempts on throttling.
+    running.emulator.inject("DescribeCampaign", Some(4), FaultKind::Throttling);
+    let options = ClientOptions {
+        max_attempts: 4,
+        initial_backoff: Duration::from_millis(5),
+        ..ClientOptions::default()
+    };
+    let api = Arc::new(AwsPersonalize::for_endpoint(&running.endpoint_url(), &options));
+    let files = [home_file(2, ""), format!("name: web\nsolutionVersionArn: {V2}\n")];
+    let campaigns = campaigns(&[&files[0], &files[1]]);
+    let observed = observe(api, &campaigns, 1).await;
+    assert!(observed.iter().all(Result::is_ok), "{observed:?}");
+    let describes: Vec<(String, bool)> = running
+        .emulator
+        .requests()
+        .into_iter()
+        .filter(|call| call.operation == "DescribeCampaign")
+        .map(|call| {
+            let throttled = call.error.as_deref() == Some("ThrottlingException");
+            (call.input["campaignArn"].as_str().unwrap_or_default().to_string(), throttled)
+        })
+        .collect();
+    assert_eq!(describes.len(), 6, "{describes:?}");
+    let throttled = &describes[0].0;
+    assert!(describes[..4].iter().all(|(arn, refused)| arn == throttled && *refused), "{describes:?}");
+    // While the throttled read pauses, the other campaign's read goes ahead in the only place.
+    assert!(&describes[4].0 != throttled && !describes[4].1, "{describes:?}");
+    assert!(&describes[5].0 == throttled && !describes[5].1, "{describes:?}");
+}
