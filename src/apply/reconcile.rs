@@ -195,15 +195,19 @@ impl Reconcile {
                         at: *since + poll_offset(self.timing, *polls, &self.loaded.spec.name),
                     };
                 }
-                Phase::Moving => unreachable!("next_step between transitions"),
-                Phase::Decide { .. } => {
-                    let Phase::Decide { plan, observed_at, shown } =
-                        std::mem::replace(&mut self.phase, Phase::Moving)
-                    else {
-                        unreachable!()
-                    };
-                    if let Some(step) = self.decide(*plan, observed_at, shown, now) {
-                        return step;
+                Phase::Moving | Phase::Decide { .. } => {
+                    match std::mem::replace(&mut self.phase, Phase::Moving) {
+                        Phase::Decide { plan, observed_at, shown } => {
+                            if let Some(step) = self.decide(*plan, observed_at, shown, now) {
+                                return step;
+                            }
+                        }
+                        // Only a bug leaves the machine between transitions: a failed campaign, not a panic.
+                        _ => {
+                            self.phase = Phase::Done(CampaignResult::Failed {
+                                reason: "internal error: the reconcile lost its state".to_string(),
+                            })
+                        }
                     }
                 }
             }
