@@ -68,7 +68,7 @@ pub struct ConnectionArgs {
     pub region: Option<String>,
 
     /// Send Personalize calls to this endpoint, such as a pz-emulator (also: AWS_ENDPOINT_URL_PERSONALIZE).
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_endpoint_url)]
     pub endpoint_url: Option<String>,
 
     /// How throttled and failed calls are retried: `standard` backs off; `adaptive` also slows down all
@@ -222,6 +222,29 @@ pub enum ApplyFormat {
     Json,
 }
 
+/// An endpoint URL as the AWS SDK needs it: `http://` or `https://`, then a host.
+pub fn parse_endpoint_url(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return Err(format!("`{text}` has no scheme: add http:// or https:// (http://{text})"));
+    };
+    if scheme != "http" && scheme != "https" {
+        return Err(format!("`{text}` uses `{scheme}://`; an endpoint URL starts with http:// or https://"));
+    }
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host.rsplit_once('@').map_or(host, |(_, host)| host);
+    let name = if host.starts_with('[') { host } else { host.split(':').next().unwrap_or_default() };
+    if name.is_empty() {
+        return Err(format!("`{text}` has no host: use a URL such as http://127.0.0.1:4590"));
+    }
+    if let Some((_, port)) = host.rsplit_once(':').filter(|_| !host.ends_with(']'))
+        && port.parse::<u16>().is_err()
+    {
+        return Err(format!("`{text}` has a port `{port}` that is not a number from 0 to 65535"));
+    }
+    Ok(text.to_string())
+}
+
 /// `90s`, `5m`, `2h`, `250ms`, or a number of seconds (`1.5`).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -288,5 +311,25 @@ mod tests {
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("-1s").is_err());
         assert!(parse_duration("9999h").is_err());
+    }
+
+    #[test]
+    fn endpoint_urls() {
+        for good in
+            ["http://127.0.0.1:4590", "https://personalize.us-east-1.amazonaws.com", "http://[::1]:4590/"]
+        {
+            assert_eq!(parse_endpoint_url(good).as_deref(), Ok(good), "{good}");
+        }
+        let cases = [
+            ("127.0.0.1:4591", "add http:// or https:// (http://127.0.0.1:4591)"),
+            ("ftp://host", "starts with http:// or https://"),
+            ("http://", "has no host"),
+            ("http://:4590", "has no host"),
+            ("http://localhost:99999", "port `99999`"),
+        ];
+        for (bad, expected) in cases {
+            let message = parse_endpoint_url(bad).unwrap_err();
+            assert!(message.contains(expected), "{bad}: {message}");
+        }
     }
 }

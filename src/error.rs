@@ -22,7 +22,11 @@ pub enum Error {
     Usage(String),
     #[error("cannot write {}: {source}", path.display())]
     WriteFile { path: std::path::PathBuf, source: std::io::Error },
-    #[error("{failed} of {total} {} did not reach the state of their files", plural(*total, "campaign"))]
+    #[error(
+        "{failed} of {total} {} did not reach the state of {}",
+        plural(*total, "campaign"),
+        if *failed == 1 { "its file" } else { "their files" }
+    )]
     ApplyFailed { failed: usize, total: usize },
     #[error("interrupted: nothing new was started; changes already sent carry on in AWS (see above)")]
     Interrupted,
@@ -44,6 +48,12 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whoever read our output went away (`pz-apply plan | head`): not a failure of ours, as for any Unix
+    /// tool.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Output(error) if error.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
     /// 1 for errors (bad input, bad paths, failed calls, failed campaigns), 3 for a stale saved plan, 130
     /// after Ctrl-C or SIGTERM. 2 is kept for "changes pending" in plan.
     pub fn exit_code(&self) -> u8 {

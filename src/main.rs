@@ -29,6 +29,7 @@ fn main() -> ExitCode {
     let _ = stdout.flush();
     match result {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
+        Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
         Err(error) => {
             let _ = writeln!(stderr, "error: {error}");
             ExitCode::from(error.exit_code())

@@ -83,7 +83,7 @@ async fn json_streams_one_event_per_line_and_failures_exit_1() {
     apply.args(["apply", "--auto-approve", "--poll-interval", "100ms", "--format", "json"]);
     let (code, stdout, stderr) = support::output(apply).await;
     assert_eq!(code, 1);
-    assert_eq!(stderr, "error: 1 of 1 campaign did not reach the state of their files\n");
+    assert_eq!(stderr, "error: 1 of 1 campaign did not reach the state of its file\n");
     let events: Vec<Value> = stdout.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
     assert_eq!(events[0]["event"], "plan");
     let request = events.iter().find(|event| event["event"] == "request").unwrap();

@@ -147,3 +147,61 @@ fn local_runs_against_an_embedded_emulator_whose_state_is_kept_here() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot be combined with --endpoint-url"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_without_a_scheme_is_refused_when_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    support::write_home_file(dir.path(), 2);
+    let mut flag = support::pz_apply(dir.path());
+    flag.args(["status", "--endpoint-url", "127.0.0.1:4591"]);
+    let (code, stdout, stderr) = support::output(flag).await;
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert!(stderr.contains("`127.0.0.1:4591` has no scheme: add http:// or https://"), "{stderr}");
+
+    let mut variable = support::pz_apply(dir.path());
+    variable
+        .args(["status"])
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL_PERSONALIZE", "127.0.0.1:4591");
+    let (code, _, stderr) = support::output(variable).await;
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr,
+        "error: AWS_ENDPOINT_URL_PERSONALIZE: `127.0.0.1:4591` has no scheme: add http:// or https:// \
+         (http://127.0.0.1:4591)\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_goes_away_is_not_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
+    // Enough campaigns that the JSON plan is far bigger than a pipe's buffer.
+    let documents: Vec<String> = (0..400)
+        .map(|n| format!("name: c{n}\nsolutionVersionArn: {}\nminProvisionedTPS: 2\n", support::HOME_V1))
+        .collect();
+    std::fs::write(dir.path().join("campaigns/many.yaml"), documents.join("---\n")).unwrap();
+    let binary = assert_cmd::cargo::cargo_bin!("pz-apply");
+    let mut pipeline = support::pz_apply(dir.path());
+    // The pipeline's status is pz-apply's (pipefail); head reads 100 bytes and leaves.
+    let script = format!(
+        "set -o pipefail; '{}' --local plan --format json | head -c 100 >/dev/null",
+        binary.display()
+    );
+    let pipeline = {
+        let mut shell = std::process::Command::new("bash");
+        shell.args(["-c", &script]).current_dir(dir.path());
+        for (key, value) in pipeline.get_envs() {
+            match value {
+                Some(value) => shell.env(key, value),
+                None => shell.env_remove(key),
+            };
+        }
+        pipeline.stdin(std::process::Stdio::null());
+        shell
+    };
+    let (code, _, stderr) = support::output(pipeline).await;
+    assert_eq!((code, stderr.as_str()), (0, ""));
+}

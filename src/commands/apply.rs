@@ -146,17 +146,17 @@ pub fn run(
             tokio::select! {
                 reports = &mut run => {
                     while let Ok(event) = receiver.try_recv() {
-                        progress.event(&event, stdout)?;
+                        unless_closed(progress.event(&event, stdout))?;
                     }
                     break Ok::<_, Error>(reports);
                 }
-                Some(event) = receiver.recv() => progress.event(&event, stdout)?,
+                Some(event) = receiver.recv() => unless_closed(progress.event(&event, stdout))?,
             }
         }
     })?;
     progress.finish();
     let interrupted = *cancel.borrow();
-    write_summary(args.format, &reports, started.elapsed(), interrupted, stdout)?;
+    unless_closed(write_summary(args.format, &reports, started.elapsed(), interrupted, stdout))?;
     let failed = reports.iter().filter(|report| !report.result.is_success()).count();
     if interrupted {
         return Err(Error::Interrupted);
@@ -169,6 +169,15 @@ pub fn run(
         return Err(Error::ApplyFailed { failed, total: reports.len() });
     }
     Ok(Outcome::Success)
+}
+
+/// Progress whose reader went away (`apply | head`) is dropped, not a reason to stop applying: the run goes
+/// on and its exit code says how it ended.
+fn unless_closed(written: std::io::Result<()>) -> std::io::Result<()> {
+    match written {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }
 
 /// Asks on the terminal; refuses when there is none to ask on.

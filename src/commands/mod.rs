@@ -101,5 +101,16 @@ async fn connect(
         let api = AwsPersonalize::for_endpoint(&emulator.endpoint_url(), &options);
         return Ok((api, Some(emulator)));
     }
+    // The SDK reads this one itself; checked first, so that a bad value is one clear line, not an SDK error.
+    if connection.endpoint_url.is_none()
+        && let Ok(value) = std::env::var(ENDPOINT_VARIABLE)
+        && !value.is_empty()
+    {
+        crate::cli::parse_endpoint_url(&value)
+            .map_err(|message| Error::Usage(format!("{ENDPOINT_VARIABLE}: {message}")))?;
+    }
     Ok((AwsPersonalize::connect(&options).await?, None))
 }
+
+/// The environment variable with which AWS's SDKs send Personalize calls elsewhere.
+const ENDPOINT_VARIABLE: &str = "AWS_ENDPOINT_URL_PERSONALIZE";

@@ -37,7 +37,7 @@ pub fn run(
         OutputFormat::Json => {
             let document: Vec<Value> =
                 rows.iter().map(|(campaign, result)| row_json(campaign, result)).collect();
-            serde_json::to_writer_pretty(&mut *stdout, &document).map_err(std::io::Error::other)?;
+            serde_json::to_writer_pretty(&mut *stdout, &document).map_err(std::io::Error::from)?;
             writeln!(stdout)?;
         }
     }

@@ -25,8 +25,9 @@ pub fn write_plan_document(
     unmanaged: Option<&Value>,
 ) -> std::io::Result<()> {
     let mut buffered = std::io::BufWriter::new(out);
+    // Converted with its kind kept, so that a closed pipe is still a closed pipe.
     serde_json::to_writer_pretty(&mut buffered, &PlanDocument { plan, with_fingerprints, unmanaged })
-        .map_err(std::io::Error::other)?;
+        .map_err(std::io::Error::from)?;
     writeln!(buffered)?;
     buffered.flush()
 }
