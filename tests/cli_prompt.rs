@@ -22,14 +22,8 @@ fn apply_on_a_terminal(
     let binary = assert_cmd::cargo::cargo_bin!("pz-apply");
     let program = format!("{} apply --poll-interval 100ms --color never", binary.display());
     // `script` runs the command through a shell on a new pseudo-terminal; -e returns its exit code.
-    let mut script = std::process::Command::new("script");
+    let mut script = support::wrapped(command, "script");
     script.args(["-qefc", &program, "/dev/null"]).current_dir(dir);
-    for (key, value) in command.get_envs() {
-        match value {
-            Some(value) => script.env(key, value),
-            None => script.env_remove(key),
-        };
-    }
     let mut child =
         script.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let stdout = child.stdout.take().unwrap();

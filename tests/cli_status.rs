@@ -184,24 +184,13 @@ async fn a_reader_that_goes_away_is_not_a_failure() {
         .collect();
     std::fs::write(dir.path().join("campaigns/many.yaml"), documents.join("---\n")).unwrap();
     let binary = assert_cmd::cargo::cargo_bin!("pz-apply");
-    let mut pipeline = support::pz_apply(dir.path());
     // The pipeline's status is pz-apply's (pipefail); head reads 100 bytes and leaves.
     let script = format!(
         "set -o pipefail; '{}' --local plan --format json | head -c 100 >/dev/null",
         binary.display()
     );
-    let pipeline = {
-        let mut shell = std::process::Command::new("bash");
-        shell.args(["-c", &script]).current_dir(dir.path());
-        for (key, value) in pipeline.get_envs() {
-            match value {
-                Some(value) => shell.env(key, value),
-                None => shell.env_remove(key),
-            };
-        }
-        pipeline.stdin(std::process::Stdio::null());
-        shell
-    };
+    let mut pipeline = support::wrapped(&support::pz_apply(dir.path()), "bash");
+    pipeline.args(["-c", &script]);
     let (code, _, stderr) = support::output(pipeline).await;
     assert_eq!((code, stderr.as_str()), (0, ""));
 }

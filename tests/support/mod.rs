@@ -73,6 +73,23 @@ pub fn pz_apply_against(dir: &std::path::Path, running: &RunningEmulator) -> std
     command
 }
 
+/// `program` with the working directory and environment that `like` sets up for the binary: for running
+/// the binary inside a shell pipeline or under `script`.
+pub fn wrapped(like: &std::process::Command, program: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(program);
+    if let Some(dir) = like.get_current_dir() {
+        command.current_dir(dir);
+    }
+    for (key, value) in like.get_envs() {
+        match value {
+            Some(value) => command.env(key, value),
+            None => command.env_remove(key),
+        };
+    }
+    command.stdin(std::process::Stdio::null());
+    command
+}
+
 /// Runs the binary off the async runtime, so that an in-process emulator keeps answering: exit code,
 /// stdout, stderr.
 pub async fn output(mut command: std::process::Command) -> (i32, String, String) {
