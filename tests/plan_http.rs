@@ -236,9 +236,9 @@ async fn tags_are_managed_whole_and_aws_tags_are_ignored() {
     assert_eq!(campaign.request, None, "only tags change: no UpdateCampaign");
 }
 
-#[tokio::test]
-async fn latest_is_in_sync_with_any_version_of_its_solution() {
-    let running = support::start_emulator(json!({
+/// `home` follows `$LATEST` of a solution with versions v1 and v2.
+async fn emulator_following_latest() -> RunningEmulator {
+    support::start_emulator(json!({
         "solutions": [{ "solutionArn": SOLUTION, "versions": ["v1", "v2"] }],
         "campaigns": [{
             "name": "home",
@@ -246,7 +246,12 @@ async fn latest_is_in_sync_with_any_version_of_its_solution() {
             "campaignConfig": { "syncWithLatestSolutionVersion": true }
         }]
     }))
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn latest_is_in_sync_with_any_version_of_its_solution() {
+    let running = emulator_following_latest().await;
     let latest = format!(
         "name: home\nsolutionVersionArn: {SOLUTION}/$LATEST\ncampaignConfig:\n  syncWithLatestSolutionVersion: true\n"
     );
@@ -394,15 +399,7 @@ fn latest_file(name: &str, tps: u32) -> String {
 
 #[tokio::test]
 async fn a_latest_campaign_shows_no_version_change_when_only_another_field_changes() {
-    let running = support::start_emulator(json!({
-        "solutions": [{ "solutionArn": SOLUTION, "versions": ["v1", "v2"] }],
-        "campaigns": [{
-            "name": "home",
-            "solutionVersionArn": format!("{SOLUTION}/$LATEST"),
-            "campaignConfig": { "syncWithLatestSolutionVersion": true }
-        }]
-    }))
-    .await;
+    let running = emulator_following_latest().await;
     let plan = plan(&running, &[&latest_file("home", 3)]).await;
     let campaign = only(&plan);
     assert_eq!(paths(campaign), ["minProvisionedTPS"]);

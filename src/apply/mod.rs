@@ -47,6 +47,19 @@ pub struct ApplyOptions {
     pub solutions: Arc<SolutionCache>,
 }
 
+impl ApplyOptions {
+    /// The rules the reconcile state machine itself applies.
+    fn timing(&self) -> Timing {
+        Timing {
+            poll_interval: self.poll_interval,
+            poll_cap: self.poll_cap,
+            fresh_for: self.fresh_for,
+            visibility_grace: self.visibility_grace,
+            in_use_retries: self.in_use_retries,
+        }
+    }
+}
+
 /// How one campaign ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CampaignResult {
@@ -158,13 +171,6 @@ pub async fn apply<A: PersonalizeApi + 'static>(
         sink,
         cancel,
         started,
-        timing: Timing {
-            poll_interval: options.poll_interval,
-            poll_cap: options.poll_cap,
-            fresh_for: options.fresh_for,
-            visibility_grace: options.visibility_grace,
-            in_use_retries: options.in_use_retries,
-        },
         options,
     });
     let mut tasks = JoinSet::new();
@@ -217,7 +223,6 @@ struct Scheduler<A> {
     sink: Arc<dyn ApplySink>,
     cancel: watch::Receiver<bool>,
     started: Instant,
-    timing: Timing,
     options: ApplyOptions,
 }
 
@@ -241,7 +246,7 @@ impl<A: PersonalizeApi + 'static> Scheduler<A> {
         let name = loaded.spec.name.clone();
         let arn = loaded.campaign_arn.clone();
         let manages_tags = loaded.spec.tags.is_some();
-        let mut machine = Reconcile::new(loaded, plan, self.options.observed_at, self.timing);
+        let mut machine = Reconcile::new(loaded, plan, self.options.observed_at, self.options.timing());
         let result = loop {
             let step = machine.next_step(Instant::now());
             let outcome = match step {
@@ -395,8 +400,8 @@ mod tests {
     use super::*;
     use crate::live::fake::{FakePersonalize, RecordedWrite};
     use crate::live::{
-        CampaignStatus, CampaignSummary, CreateCampaignRequest, LiveCampaign, ServingConfig,
-        SolutionVersionSummary, UpdateCampaignRequest,
+        CampaignStatus, CampaignSummary, CreateCampaignRequest, LiveCampaign, SolutionVersionSummary,
+        UpdateCampaignRequest,
     };
     use crate::plan::{Observed, plan_campaign};
 
@@ -469,16 +474,7 @@ mod tests {
     }
 
     fn live_home() -> LiveCampaign {
-        LiveCampaign {
-            name: "home".into(),
-            arn: HOME.into(),
-            solution_version_arn: V1.into(),
-            min_provisioned_tps: Some(1),
-            config: Some(ServingConfig::default()),
-            status: CampaignStatus::Active,
-            failure_reason: None,
-            latest_update: None,
-        }
+        crate::live::fake::active_campaign("home")
     }
 
     fn loaded(source: &str) -> Vec<LoadedCampaign> {
@@ -513,9 +509,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_task_that_panics_is_a_failed_campaign_in_the_report() {
         let fake = FakePersonalize::default();
-        let mut crash = live_home();
-        crash.name = "crash".into();
-        crash.arn = HOME.replace("/home", "/crash");
+        let mut crash = crate::live::fake::active_campaign("crash");
         crash.latest_update = Some(crate::live::LiveCampaignUpdate {
             solution_version_arn: Some(V1.into()),
             min_provisioned_tps: Some(2),

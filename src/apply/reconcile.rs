@@ -432,12 +432,9 @@ impl Reconcile {
                         self.history.created = true;
                         Phase::Settled(Box::new(campaign))
                     }
-                    CampaignStatus::CreateFailed => Phase::Done(CampaignResult::Failed {
-                        reason: format!(
-                            "CreateCampaign ended in CREATE FAILED: {}",
-                            campaign.failure_reason.as_deref().unwrap_or("AWS gave no reason")
-                        ),
-                    }),
+                    CampaignStatus::CreateFailed => {
+                        ours_failed("CreateCampaign", campaign.failure_reason.as_deref())
+                    }
                     _ => again(ours, None, lost),
                 }
             }
@@ -473,12 +470,9 @@ impl Reconcile {
                         self.history.update_landed = true;
                         Phase::Settled(Box::new(campaign))
                     }
-                    CampaignStatus::CreateFailed => Phase::Done(CampaignResult::Failed {
-                        reason: format!(
-                            "UpdateCampaign ended in CREATE FAILED: {}",
-                            update.failure_reason.as_deref().unwrap_or("AWS gave no reason")
-                        ),
-                    }),
+                    CampaignStatus::CreateFailed => {
+                        ours_failed("UpdateCampaign", update.failure_reason.as_deref())
+                    }
                     _ => again(ours, None, lost),
                 }
             }
@@ -533,6 +527,13 @@ impl Reconcile {
     }
 }
 
+/// Our own write ended in CREATE FAILED: reported with AWS's reason, never sent again.
+fn ours_failed(operation: &str, reason: Option<&str>) -> Phase {
+    Phase::Done(CampaignResult::Failed {
+        reason: format!("{operation} ended in CREATE FAILED: {}", reason.unwrap_or("AWS gave no reason")),
+    })
+}
+
 /// Whether a fresh plan makes the calls the shown one announced.
 fn same_decision(shown: &CampaignPlan, fresh: &CampaignPlan) -> bool {
     shown.action == fresh.action && shown.request == fresh.request && shown.tags == fresh.tags
@@ -565,20 +566,10 @@ mod tests {
     use super::*;
     use crate::live::{LiveCampaignUpdate, ServingConfig};
 
-    const HOME: &str = "arn:aws:personalize:us-east-1:111122223333:campaign/home";
     const V1: &str = "arn:aws:personalize:us-east-1:111122223333:solution/s/v1";
 
     fn live(update: Option<LiveCampaignUpdate>) -> LiveCampaign {
-        LiveCampaign {
-            name: "home".into(),
-            arn: HOME.into(),
-            solution_version_arn: V1.into(),
-            min_provisioned_tps: Some(1),
-            config: Some(ServingConfig::default()),
-            status: CampaignStatus::Active,
-            failure_reason: None,
-            latest_update: update,
-        }
+        LiveCampaign { latest_update: update, ..crate::live::fake::active_campaign("home") }
     }
 
     fn update(tps: i32, status: CampaignStatus, created_at: f64, reason: Option<&str>) -> LiveCampaignUpdate {

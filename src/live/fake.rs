@@ -33,6 +33,21 @@ pub struct FakePersonalize {
     state: Mutex<FakeState>,
 }
 
+/// An ACTIVE campaign `name` in us-east-1 of account 111122223333, serving `solution/s/v1` at TPS 1 with
+/// an empty config and no update: the starting point of most unit tests.
+pub fn active_campaign(name: &str) -> LiveCampaign {
+    LiveCampaign {
+        name: name.to_string(),
+        arn: format!("arn:aws:personalize:us-east-1:111122223333:campaign/{name}"),
+        solution_version_arn: "arn:aws:personalize:us-east-1:111122223333:solution/s/v1".to_string(),
+        min_provisioned_tps: Some(1),
+        config: Some(super::ServingConfig::default()),
+        status: CampaignStatus::Active,
+        failure_reason: None,
+        latest_update: None,
+    }
+}
+
 impl FakePersonalize {
     fn state(&self) -> MutexGuard<'_, FakeState> {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())

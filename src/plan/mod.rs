@@ -185,20 +185,28 @@ pub fn plan_campaign(loaded: &LoadedCampaign, observed: &Observed) -> CampaignPl
 
 /// [`plan_campaign`], keeping the observation it is given rather than a copy.
 fn decide(loaded: &LoadedCampaign, observed: Observed) -> CampaignPlan {
-    let mut plan = decide_from(loaded, &observed);
-    // The diff documents serve only campaigns with something to show; a converged repository of
-    // thousands of campaigns keeps none of them.
-    if plan.action == Action::NoOp {
-        plan.live_document = None;
-        plan.desired_document = Value::Null;
+    let desired = desired_comparable(&loaded.spec);
+    let (mut plan, current) = decide_from(loaded, &desired, &observed);
+    // The diff documents serve only campaigns with something to show: a converged repository of
+    // thousands of campaigns builds none of them.
+    if plan.action != Action::NoOp {
+        if plan.desired_document.is_null() {
+            plan.desired_document = document(&desired, &loaded.spec);
+        }
+        plan.live_document = current.map(|current| document(&current, &loaded.spec));
     }
     plan.observed = observed;
     plan
 }
 
-fn decide_from(loaded: &LoadedCampaign, observed: &Observed) -> CampaignPlan {
+/// The decision, and the live values it compared against (none for a campaign that does not exist or
+/// cannot be updated).
+fn decide_from(
+    loaded: &LoadedCampaign,
+    desired: &compare::Comparable,
+    observed: &Observed,
+) -> (CampaignPlan, Option<compare::Comparable>) {
     let spec = &loaded.spec;
-    let desired = desired_comparable(spec);
     let mut plan = CampaignPlan {
         name: spec.name.clone(),
         arn: loaded.campaign_arn.clone(),
@@ -212,25 +220,26 @@ fn decide_from(loaded: &LoadedCampaign, observed: &Observed) -> CampaignPlan {
         blocked_reason: None,
         in_flight: None,
         live_document: None,
-        desired_document: document(&desired, spec),
+        desired_document: Value::Null,
         observed: Observed::default(),
         desired_spec: spec.clone(),
     };
     let Some(live) = &observed.campaign else {
         plan.action = Action::Create;
+        plan.desired_document = document(desired, spec);
         plan.changes = leaves(&plan.desired_document, "")
             .into_iter()
             .map(|(path, value)| FieldChange { path, before: None, after: Some(value) })
             .collect();
-        plan.request = Some(CampaignRequest::Create(create_request(spec, &desired)));
+        plan.request = Some(CampaignRequest::Create(create_request(spec, desired)));
         plan.notes = notes_for(&plan.changes);
-        return plan;
+        return (plan, None);
     };
     if live.status.is_deleting() {
         plan.action = Action::Blocked;
         plan.blocked_reason =
             Some(format!("the campaign is being deleted ({}); apply again once it is gone", live.status));
-        return plan;
+        return (plan, None);
     }
     if live.status == CampaignStatus::CreateFailed {
         plan.action = Action::Blocked;
@@ -239,7 +248,7 @@ fn decide_from(loaded: &LoadedCampaign, observed: &Observed) -> CampaignPlan {
             live.failure_reason.as_deref().unwrap_or("no reason given"),
             live.arn
         ));
-        return plan;
+        return (plan, None);
     }
 
     // An update in flight decides what the campaign will serve; compare against that.
@@ -251,15 +260,14 @@ fn decide_from(loaded: &LoadedCampaign, observed: &Observed) -> CampaignPlan {
         ),
         None => (live.solution_version_arn.as_str(), live.min_provisioned_tps, live.config.as_ref()),
     };
-    let mut current = live_comparable(&desired, version, tps, config, observed.tags.as_ref());
-    plan.changes = changes_between(&desired, &current);
+    let mut current = live_comparable(desired, version, tps, config, observed.tags.as_ref());
+    plan.changes = changes_between(desired, &current);
     if desired.sync && !plan.changes.iter().any(|change| change.path == "solutionVersionArn") {
         // Following `$LATEST` and serving one of its versions is no drift: the diff shows the alias on both
         // sides, and a note says which version serves.
         current.solution_version_arn = desired.solution_version_arn.clone();
     }
-    plan.live_document = Some(document(&current, spec));
-    plan.tags = tag_changes(&desired, &current);
+    plan.tags = tag_changes(desired, &current);
     plan.notes = notes_for(&plan.changes);
     if desired.sync {
         plan.notes.push(latest_note(live, observed));
@@ -283,7 +291,7 @@ fn decide_from(loaded: &LoadedCampaign, observed: &Observed) -> CampaignPlan {
         (false, _) => Action::Update,
     };
     if plan.action == Action::Update && config_changes {
-        plan.request = Some(CampaignRequest::Update(update_request(&live.arn, &desired, tps, config)));
+        plan.request = Some(CampaignRequest::Update(update_request(&live.arn, desired, tps, config)));
     }
     if let Some(status) = &in_flight {
         plan.notes.push(match plan.action {
@@ -292,7 +300,7 @@ fn decide_from(loaded: &LoadedCampaign, observed: &Observed) -> CampaignPlan {
         });
     }
     plan.in_flight = in_flight;
-    plan
+    (plan, Some(current))
 }
 
 /// Every scalar of a document with its dotted path, in document order.

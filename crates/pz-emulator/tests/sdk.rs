@@ -364,21 +364,12 @@ async fn stale_reads_answer_as_before_the_write_then_catch_up() {
 async fn a_late_answer_lands_the_write_and_the_retry_meets_it() {
     let running = start().await;
     running.emulator.inject("UpdateCampaign", Some(1), FaultKind::LateAnswer { millis: 400 });
-    let config = aws_sdk_personalize::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(running.endpoint_url())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "static"))
-        .retry_config(
-            RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(1)),
-        )
-        .timeout_config(
-            aws_sdk_personalize::config::timeout::TimeoutConfig::builder()
-                .operation_attempt_timeout(Duration::from_millis(100))
-                .build(),
-        )
+    // Each attempt gives up after 100 ms; the answer comes after 400 ms.
+    let impatient = aws_sdk_personalize::config::timeout::TimeoutConfig::builder()
+        .operation_attempt_timeout(Duration::from_millis(100))
         .build();
-    let client = Client::from_conf(config);
+    let client =
+        Client::from_conf(client(&running, 3).config().to_builder().timeout_config(impatient).build());
     let error = client.update_campaign().campaign_arn(HOME).min_provisioned_tps(6).send().await.unwrap_err();
     assert_eq!(error_code(&error), "ResourceInUseException");
     let updates: Vec<_> =
