@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::live::aws::{ClientOptions, RetryMode};
 use crate::load::DEFAULT_PATH;
@@ -13,17 +13,18 @@ use crate::load::DEFAULT_PATH;
 #[derive(Debug, Parser)]
 #[command(name = "pz-apply", version, about, long_about = None)]
 pub struct Cli {
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
-
     /// More detail: plan lists unchanged campaigns; logs (stderr) go from warnings to info (-v) or debug
     /// (-vv). PZ_LOG (e.g. `PZ_LOG=debug`) sets the log filter directly.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = GLOBAL)]
     pub verbose: u8,
 
     /// Log lines on stderr as `text` or `json`.
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, help_heading = GLOBAL)]
     pub log_format: LogFormat,
+
+    /// Colour in text output and logs: `auto` only on a terminal and without NO_COLOR.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, help_heading = GLOBAL)]
+    pub color: ColorChoice,
 
     #[command(subcommand)]
     pub command: Command,
@@ -51,38 +52,42 @@ pub enum Command {
     Schema,
 }
 
-/// Where and how to reach Personalize. Only commands that call AWS use these.
+/// The `--help` heading of the options every command takes.
+const GLOBAL: &str = "Global options";
+
+/// Where and how to reach Personalize: only on the commands that call AWS.
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "AWS connection")]
 pub struct ConnectionArgs {
     /// Run against a local pz-emulator inside pz-apply, its state kept in .pz-apply/ here, instead of AWS.
-    #[arg(long, global = true)]
+    #[arg(long, conflicts_with_all = ["profile", "endpoint_url"])]
     pub local: bool,
 
     /// AWS profile from ~/.aws/config (default: AWS_PROFILE, then the default credential chain).
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 
     /// Region for calls that name no ARN (default: AWS_REGION or the profile's). Calls about a campaign go
     /// to the region in its ARN.
-    #[arg(long, global = true, value_name = "REGION")]
+    #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
 
     /// Send Personalize calls to this endpoint, such as a pz-emulator (also: AWS_ENDPOINT_URL_PERSONALIZE).
-    #[arg(long, global = true, value_name = "URL", value_parser = parse_endpoint_url)]
+    #[arg(long, value_name = "URL", value_parser = parse_endpoint_url)]
     pub endpoint_url: Option<String>,
 
     /// How throttled and failed calls are retried: `standard` backs off; `adaptive` also slows down all
     /// calls once AWS throttles.
-    #[arg(long, global = true, value_enum, default_value_t = RetryModeArg::Standard)]
+    #[arg(long, value_enum, default_value_t = RetryModeArg::Standard)]
     pub retry_mode: RetryModeArg,
 
     /// Attempts per AWS call, the first included.
-    #[arg(long, global = true, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
 
-    /// Seconds to wait for one attempt of one AWS call.
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
-    pub call_timeout: u64,
+    /// Time to wait for one attempt of one AWS call.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub call_timeout: Duration,
 }
 
 impl ConnectionArgs {
@@ -96,7 +101,7 @@ impl ConnectionArgs {
                 RetryModeArg::Adaptive => RetryMode::Adaptive,
             },
             max_attempts: self.max_attempts,
-            call_timeout: Duration::from_secs(self.call_timeout),
+            call_timeout: self.call_timeout,
             ..ClientOptions::default()
         }
     }
@@ -133,10 +138,6 @@ pub struct PlanArgs {
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: u32,
 
-    /// Colour in text output: `auto` only on a terminal and without NO_COLOR.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-
     /// Also save the plan, with a fingerprint of the live state of each campaign, as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -149,6 +150,9 @@ pub struct PlanArgs {
     /// import command that would adopt each. The exit code does not change.
     #[arg(long)]
     pub show_unmanaged: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -177,6 +181,9 @@ pub struct ImportArgs {
     /// Print the documents on stdout instead of writing files.
     #[arg(long)]
     pub stdout: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -211,15 +218,29 @@ pub struct ApplyArgs {
     #[arg(long, value_enum, default_value_t = ApplyFormat::Text)]
     pub format: ApplyFormat,
 
-    /// Colour in text output: `auto` only on a terminal and without NO_COLOR.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ApplyFormat {
     Text,
     Json,
+}
+
+/// A hint for a Terraform habit clap cannot guess from: one-dash long options (`-auto-approve`).
+pub fn usage_hint(args: &[String]) -> Option<String> {
+    let cli = Cli::command();
+    let known = |long: &str| {
+        cli.get_arguments()
+            .chain(cli.get_subcommands().flat_map(|command| command.get_arguments()))
+            .any(|arg| arg.get_long() == Some(long))
+    };
+    args.get(1..).unwrap_or_default().iter().find_map(|word| {
+        let long = word.strip_prefix('-').filter(|rest| !rest.starts_with('-'))?;
+        let name = long.split('=').next().unwrap_or_default();
+        (name.len() > 1 && known(name)).then(|| format!("pz-apply's options take two dashes: `--{long}`"))
+    })
 }
 
 /// An endpoint URL as the AWS SDK needs it: `http://` or `https://`, then a host.
@@ -288,6 +309,9 @@ pub struct StatusArgs {
     /// `text` for people, `json` for tools.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -311,6 +335,27 @@ mod tests {
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("-1s").is_err());
         assert!(parse_duration("9999h").is_err());
+    }
+
+    #[test]
+    fn hints_for_terraform_habits_and_misplaced_options() {
+        let hint = |line: &str| usage_hint(&line.split(' ').map(str::to_string).collect::<Vec<_>>());
+        assert_eq!(
+            hint("pz-apply apply -auto-approve").as_deref(),
+            Some("pz-apply's options take two dashes: `--auto-approve`")
+        );
+        assert_eq!(
+            hint("pz-apply plan -detailed-exitcode").as_deref(),
+            Some("pz-apply's options take two dashes: `--detailed-exitcode`")
+        );
+        assert_eq!(
+            hint("pz-apply plan -out=plan.json").as_deref(),
+            Some("pz-apply's options take two dashes: `--out=plan.json`")
+        );
+        // A real mistake gets clap's own message and no invented hint.
+        assert_eq!(hint("pz-apply plan -q"), None);
+        assert_eq!(hint("pz-apply plan --nosuch"), None);
+        assert_eq!(hint("pz-apply plan -v"), None);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod import;
 pub mod live;
 pub mod load;
 pub mod local;
+pub mod logging;
 pub mod plan;
 pub mod render;
 pub mod report;

@@ -115,7 +115,7 @@ fn local_plan_shows_the_example_campaigns_to_create() {
     let output = cargo_bin_cmd!("pz-apply")
         .current_dir(dir.path())
         .env_remove("NO_COLOR")
-        .args(["--local", "plan", "--detailed-exitcode"])
+        .args(["plan", "--local", "--detailed-exitcode"])
         .output()
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();

@@ -123,7 +123,7 @@ fn missing_credentials_explain_how_to_fix_them() {
 fn local_runs_against_an_embedded_emulator_whose_state_is_kept_here() {
     let dir = tempfile::tempdir().unwrap();
     files(dir.path());
-    let output = support::pz_apply(dir.path()).args(["--local", "status"]).output().unwrap();
+    let output = support::pz_apply(dir.path()).args(["status", "--local"]).output().unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("away      not found"), "{stdout}");
@@ -141,11 +141,11 @@ fn local_runs_against_an_embedded_emulator_whose_state_is_kept_here() {
     );
     // --local and a real endpoint do not mix.
     let output = support::pz_apply(dir.path())
-        .args(["--local", "status", "--endpoint-url", "http://127.0.0.1:1"])
+        .args(["status", "--local", "--endpoint-url", "http://127.0.0.1:1"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot be combined with --endpoint-url"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot be used with '--endpoint-url <URL>'"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -186,7 +186,7 @@ async fn a_reader_that_goes_away_is_not_a_failure() {
     let binary = assert_cmd::cargo::cargo_bin!("pz-apply");
     // The pipeline's status is pz-apply's (pipefail); head reads 100 bytes and leaves.
     let script = format!(
-        "set -o pipefail; '{}' --local plan --format json | head -c 100 >/dev/null",
+        "set -o pipefail; '{}' plan --local --format json | head -c 100 >/dev/null",
         binary.display()
     );
     let mut pipeline = support::wrapped(&support::pz_apply(dir.path()), "bash");

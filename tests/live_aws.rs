@@ -230,12 +230,18 @@ async fn slow_responses_hit_the_call_timeout() {
 }
 
 #[tokio::test]
-async fn an_unreachable_endpoint_is_a_connection_error() {
+async fn a_refused_connection_names_the_endpoint_at_once() {
     // Bind and drop a listener to find a port nothing listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let api = AwsPersonalize::for_endpoint(&format!("http://127.0.0.1:{port}"), &options(1));
+    // Five attempts with a second's backoff would take seconds if a refused connection were retried.
+    let options = ClientOptions { initial_backoff: Duration::from_secs(1), ..options(5) };
+    let api = AwsPersonalize::for_endpoint(&format!("http://127.0.0.1:{port}"), &options);
+    let started = Instant::now();
     let error = api.describe_campaign(HOME).await.unwrap_err();
-    assert!(matches!(error, LiveError::Connection { .. }), "{error:?}");
+    assert!(started.elapsed() < Duration::from_millis(900), "{:?}", started.elapsed());
+    assert_eq!(error.to_string(), format!("cannot connect to http://127.0.0.1:{port}: connection refused"));
+    // Nothing left, so nothing can have landed: a write that failed so is not waited for.
+    assert!(!error.answer_may_be_lost());
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, watch};
 use crate::apply::{
     ApplyEvent, ApplyOptions, ApplySink, CampaignReport, CampaignResult, EventKind, apply, changed_paths,
 };
-use crate::cli::{ApplyArgs, ApplyFormat, ColorChoice, ConnectionArgs};
+use crate::cli::{ApplyArgs, ApplyFormat};
 use crate::commands::{Environment, Outcome};
 use crate::error::Error;
 use crate::error::plural;
@@ -35,8 +35,7 @@ const VISIBILITY_GRACE: Duration = Duration::from_secs(120);
 
 pub fn run(
     args: &ApplyArgs,
-    connection: &ConnectionArgs,
-    verbose: bool,
+    text: TextOptions,
     environment: &Environment,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
@@ -51,7 +50,7 @@ pub fn run(
     };
     let runtime = super::runtime()?;
     // The emulator behind --local runs on this runtime and must outlive every call.
-    let (api, _emulator) = runtime.block_on(super::connect(connection, &campaigns))?;
+    let (api, _emulator) = runtime.block_on(super::connect(&args.connection, &campaigns))?;
     let api = Arc::new(api);
     let observed_at = tokio::time::Instant::now();
     let solutions = Arc::new(SolutionCache::default());
@@ -59,10 +58,7 @@ pub fn run(
         runtime.block_on(observe_with(api.clone(), &campaigns, args.concurrency as usize, solutions.clone()));
     let (plan, failures) = plan_all(&campaigns, observed);
     if !failures.is_empty() {
-        for (name, error) in &failures {
-            writeln!(stderr, "error: campaign {name}: {error}")?;
-        }
-        return Err(Error::CallsFailed { failed: failures.len(), total: campaigns.len() });
+        return Err(super::calls_failed(&failures, campaigns.len(), stderr)?);
     }
     if let Some(saved) = &saved {
         let stale = saved.stale_campaigns(&plan);
@@ -78,13 +74,8 @@ pub fn run(
         }
     }
 
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => environment.stdout_is_terminal && !environment.no_color,
-    };
     match args.format {
-        ApplyFormat::Text => render::text::write_plan(stdout, &plan, TextOptions { color, verbose })?,
+        ApplyFormat::Text => render::text::write_plan(stdout, &plan, text)?,
         ApplyFormat::Json => {
             let event = json!({ "event": "plan", "plan": render::json::plan_document(&plan, false) });
             writeln!(stdout, "{event}")?;

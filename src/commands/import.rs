@@ -6,7 +6,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::arn::is_valid_name;
-use crate::cli::{ConnectionArgs, ImportArgs};
+use crate::cli::ImportArgs;
 use crate::error::Error;
 use crate::import::{Imported, campaign_file};
 use crate::live::{LiveCampaign, LiveError, PersonalizeApi, map_concurrently};
@@ -16,12 +16,7 @@ use crate::plan::observe::patiently;
 /// Campaigns read at once.
 const CONCURRENCY: usize = 8;
 
-pub fn run(
-    args: &ImportArgs,
-    connection: &ConnectionArgs,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> Result<(), Error> {
+pub fn run(args: &ImportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<(), Error> {
     for arn in &args.arns {
         if !is_campaign_arn(arn) {
             return Err(Error::Usage(format!(
@@ -33,16 +28,17 @@ pub fn run(
     let defined = if args.stdout { BTreeMap::new() } else { defined_in(&args.dir)? };
     let existing: Vec<_> = defined.values().map(|(campaign, _)| campaign.clone()).collect();
     let runtime = super::runtime()?;
-    let (api, _emulator) = runtime.block_on(super::connect(connection, &existing))?;
+    let (api, _emulator) = runtime.block_on(super::connect(&args.connection, &existing))?;
     let api = Arc::new(api);
     let targets: Vec<String> = if !args.arns.is_empty() {
         args.arns.clone()
     } else {
-        let listed =
-            runtime.block_on(api.list_campaigns(connection.region.as_deref(), args.solution.as_deref()))?;
+        let listed = runtime
+            .block_on(api.list_campaigns(args.connection.region.as_deref(), args.solution.as_deref()))?;
         listed.into_iter().map(|summary| summary.arn).collect()
     };
     let read = runtime.block_on(read_all(api, &targets));
+    super::unreachable(read.iter().filter_map(|result| result.as_ref().err()))?;
 
     let schema = schema_path(&args.dir);
     let (mut written, mut skipped, mut failed) = (0, 0, 0);

@@ -10,10 +10,12 @@ use std::io::Write;
 
 use pz_emulator::RunningEmulator;
 
-use crate::cli::{Cli, Command, ConnectionArgs};
+use crate::cli::{Cli, ColorChoice, Command, ConnectionArgs};
 use crate::error::Error;
+use crate::live::LiveError;
 use crate::live::aws::AwsPersonalize;
 use crate::local;
+use crate::render::text::TextOptions;
 use crate::validate::LoadedCampaign;
 
 /// What the process knows of its surroundings, read once at the edge.
@@ -27,6 +29,17 @@ pub struct Environment {
     pub stderr_is_terminal: bool,
     /// `NO_COLOR` is set to something.
     pub no_color: bool,
+}
+
+impl Environment {
+    /// Whether to colour a stream: `auto` only on a terminal and without NO_COLOR.
+    pub fn colors(&self, choice: ColorChoice, stream_is_terminal: bool) -> bool {
+        match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => stream_is_terminal && !self.no_color,
+        }
+    }
 }
 
 /// How a command that succeeded ended, for the exit code.
@@ -52,27 +65,45 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Outcome, Error> {
+    let text = TextOptions {
+        color: environment.colors(cli.color, environment.stdout_is_terminal),
+        verbose: cli.verbose > 0,
+    };
     match cli.command {
         Command::Validate(args) => {
             validate::run(&args, environment, stdout, stderr).map(|()| Outcome::Success)
         }
-        Command::Plan(args) => {
-            plan::run(&args, &cli.connection, cli.verbose > 0, environment, stdout, stderr)
-        }
-        Command::Apply(args) => {
-            apply::run(&args, &cli.connection, cli.verbose > 0, environment, stdout, stderr)
-        }
-        Command::Import(args) => {
-            import::run(&args, &cli.connection, stdout, stderr).map(|()| Outcome::Success)
-        }
-        Command::Status(args) => {
-            status::run(&args, &cli.connection, stdout, stderr).map(|()| Outcome::Success)
-        }
+        Command::Plan(args) => plan::run(&args, text, environment, stdout, stderr),
+        Command::Apply(args) => apply::run(&args, text, environment, stdout, stderr),
+        Command::Import(args) => import::run(&args, stdout, stderr).map(|()| Outcome::Success),
+        Command::Status(args) => status::run(&args, stdout, stderr).map(|()| Outcome::Success),
         Command::Schema => {
             stdout.write_all(crate::spec::campaign_schema_json().as_bytes())?;
             Ok(Outcome::Success)
         }
     }
+}
+
+/// When no connection could be made, that one cause is the run's error: the same line for every campaign
+/// would only bury it.
+fn unreachable<'a>(errors: impl IntoIterator<Item = &'a LiveError>) -> Result<(), Error> {
+    match errors.into_iter().find(|error| matches!(error, LiveError::Unreachable { .. })) {
+        Some(error) => Err(Error::Live(error.clone())),
+        None => Ok(()),
+    }
+}
+
+/// Reads that failed, one line each under their campaign, as the run's error.
+fn calls_failed(
+    failures: &[(String, LiveError)],
+    total: usize,
+    stderr: &mut dyn Write,
+) -> Result<Error, Error> {
+    unreachable(failures.iter().map(|(_, error)| error))?;
+    for (name, error) in failures {
+        writeln!(stderr, "error: campaign {name}: {error}")?;
+    }
+    Ok(Error::CallsFailed { failed: failures.len(), total })
 }
 
 /// A runtime for the commands that call AWS; validate and schema never start one.
@@ -87,14 +118,6 @@ async fn connect(
     campaigns: &[LoadedCampaign],
 ) -> Result<(AwsPersonalize, Option<RunningEmulator>), Error> {
     let options = connection.client_options();
-    // Checked here, not by clap: clap does not enforce conflicts between global flags given after the
-    // subcommand.
-    if connection.local && (connection.endpoint_url.is_some() || connection.profile.is_some()) {
-        return Err(Error::Usage(
-            "--local runs against the embedded emulator; it cannot be combined with --endpoint-url or --profile"
-                .to_string(),
-        ));
-    }
     if connection.local {
         let workdir = std::env::current_dir().map_err(Error::Output)?;
         let emulator = local::start(&workdir, campaigns).await?;

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use crate::cli::{ColorChoice, ConnectionArgs, PlanArgs, PlanFormat};
+use crate::cli::{PlanArgs, PlanFormat};
 use crate::commands::{Environment, Outcome};
 use crate::error::Error;
 use crate::plan::{observe, plan_all, unmanaged};
@@ -12,15 +12,14 @@ use crate::render::{self, text::TextOptions};
 
 pub fn run(
     args: &PlanArgs,
-    connection: &ConnectionArgs,
-    verbose: bool,
-    environment: &Environment,
+    text: TextOptions,
+    _environment: &Environment,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Outcome, Error> {
     let catalog = super::validate::load_valid(&args.paths, stderr)?;
     let (observed, unmanaged) = super::runtime()?.block_on(async {
-        let (api, _emulator) = super::connect(connection, &catalog.campaigns).await?;
+        let (api, _emulator) = super::connect(&args.connection, &catalog.campaigns).await?;
         let api = Arc::new(api);
         let observed = observe(api.clone(), &catalog.campaigns, args.concurrency as usize).await;
         let unmanaged = match args.show_unmanaged {
@@ -32,19 +31,11 @@ pub fn run(
     let (plan, failures) = plan_all(&catalog.campaigns, observed);
     if !failures.is_empty() {
         // A plan with holes would not be what apply does: report each failure and print no plan.
-        for (name, error) in &failures {
-            writeln!(stderr, "error: campaign {name}: {error}")?;
-        }
-        return Err(Error::CallsFailed { failed: failures.len(), total: catalog.campaigns.len() });
+        return Err(super::calls_failed(&failures, catalog.campaigns.len(), stderr)?);
     }
     match args.format {
         PlanFormat::Text => {
-            let color = match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => environment.stdout_is_terminal && !environment.no_color,
-            };
-            render::text::write_plan(stdout, &plan, TextOptions { color, verbose })?;
+            render::text::write_plan(stdout, &plan, text)?;
             if let Some(unmanaged) = &unmanaged {
                 render::text::write_unmanaged(stdout, unmanaged)?;
             }

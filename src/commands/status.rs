@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::cli::{ConnectionArgs, OutputFormat, StatusArgs};
+use crate::cli::{OutputFormat, StatusArgs};
 use crate::error::Error;
 use crate::live::{LiveCampaign, LiveError, describe_many};
 use crate::validate::LoadedCampaign;
@@ -13,19 +13,15 @@ use crate::validate::LoadedCampaign;
 /// Campaigns described at once.
 const CONCURRENCY: usize = 8;
 
-pub fn run(
-    args: &StatusArgs,
-    connection: &ConnectionArgs,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> Result<(), Error> {
+pub fn run(args: &StatusArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<(), Error> {
     let catalog = super::validate::load_valid(&args.paths, stderr)?;
     let results = super::runtime()?.block_on(async {
-        let (api, _emulator) = super::connect(connection, &catalog.campaigns).await?;
+        let (api, _emulator) = super::connect(&args.connection, &catalog.campaigns).await?;
         let arns: Vec<String> =
             catalog.campaigns.iter().map(|campaign| campaign.campaign_arn.clone()).collect();
         Ok::<_, Error>(describe_many(Arc::new(api), &arns, CONCURRENCY).await)
     })?;
+    super::unreachable(results.iter().filter_map(|result| result.as_ref().err()))?;
     let rows: Vec<(&LoadedCampaign, &Result<Option<LiveCampaign>, LiveError>)> =
         catalog.campaigns.iter().zip(&results).collect();
     match args.format {

@@ -2,19 +2,25 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::error::Error as StdError;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{SharedCredentialsProvider, future};
 use aws_sdk_personalize::Client;
-use aws_sdk_personalize::config::retry::RetryConfig;
+use aws_sdk_personalize::config::interceptors::{BeforeTransmitInterceptorContextRef, InterceptorContext};
+use aws_sdk_personalize::config::retry::{ClassifyRetry, RetryAction, RetryConfig};
 use aws_sdk_personalize::config::timeout::TimeoutConfig;
-use aws_sdk_personalize::config::{BehaviorVersion, Credentials, ProvideCredentials, Region};
-use aws_sdk_personalize::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_personalize::config::{
+    BehaviorVersion, ConfigBag, Credentials, Intercept, ProvideCredentials, Region, RuntimeComponents,
+};
+use aws_sdk_personalize::error::{BoxError, ProvideErrorMetadata, SdkError};
 use aws_sdk_personalize::operation::RequestId;
 use aws_sdk_personalize::types::{
     Campaign, CampaignConfig, CampaignUpdateSummary, RankingInfluenceType, Tag,
 };
 
+use super::profiles;
 use super::{
     CampaignStatus, CampaignSummary, CreateCampaignRequest, LiveCampaign, LiveCampaignUpdate, LiveError,
     PersonalizeApi, ServingConfig, SolutionVersionSummary, UpdateCampaignRequest,
@@ -87,17 +93,165 @@ const NO_CREDENTIALS: &str = "no AWS credentials found. pz-apply uses the standa
     available (EC2, ECS, EKS, or GitHub Actions with aws-actions/configure-aws-credentials). To try pz-apply \
     without an AWS account, add --local.";
 
+/// The error for credentials that did not resolve. The chain's words say which source failed (they never
+/// contain a secret), except that when nothing was found they are instance metadata's (the last source
+/// tried), which tells a user off EC2 nothing: that detail goes to the log (`-v`) instead.
+fn no_credentials(error: &CredentialsError) -> String {
+    let detail = source_chain(error);
+    if detail.contains("IMDS") || detail.contains("169.254.169.254") {
+        tracing::info!(%detail, "no credentials from the default chain; instance metadata said");
+        NO_CREDENTIALS.to_string()
+    } else {
+        format!("{NO_CREDENTIALS}\n(the credential chain said: {detail})")
+    }
+}
+
+/// Hands the SDK its credentials and tells the log writer to take each one out of every line.
+#[derive(Debug)]
+struct RedactedFromLogs(SharedCredentialsProvider);
+
+impl ProvideCredentials for RedactedFromLogs {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            let credentials = self.0.provide_credentials().await?;
+            crate::logging::redact(credentials.access_key_id());
+            crate::logging::redact(credentials.secret_access_key());
+            if let Some(token) = credentials.session_token() {
+                crate::logging::redact(token);
+            }
+            Ok(credentials)
+        })
+    }
+}
+
 /// Personalize through the AWS SDK, one client per region (a campaign lives in its solution's region).
 #[derive(Debug)]
 pub struct AwsPersonalize {
     base: aws_sdk_personalize::Config,
-    clients: Mutex<HashMap<String, Client>>,
+    clients: Mutex<HashMap<String, RegionClient>>,
+}
+
+/// The client for one region, and the endpoint its calls went to, to name in a connection error.
+#[derive(Debug, Clone)]
+struct RegionClient {
+    client: Client,
+    endpoint: EndpointSeen,
+}
+
+impl RegionClient {
+    fn classify<E, R>(&self, error: SdkError<E, R>) -> LiveError
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+        R: std::fmt::Debug + 'static,
+        SdkError<E, R>: RequestId,
+    {
+        classify(error, &self.endpoint)
+    }
+}
+
+/// Records where the SDK sent a request (scheme and host), which its errors do not say.
+#[derive(Debug, Clone, Default)]
+struct EndpointSeen(Arc<Mutex<Option<String>>>);
+
+impl EndpointSeen {
+    fn get(&self) -> String {
+        let seen = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        seen.unwrap_or_else(|| "the Personalize endpoint".to_string())
+    }
+}
+
+impl Intercept for EndpointSeen {
+    fn name(&self) -> &'static str {
+        "pz-apply endpoint recorder"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _config: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let uri = context.request().uri();
+        let origin_ends = uri.find("://").map_or(uri.len(), |scheme| {
+            uri[scheme + 3..].find('/').map_or(uri.len(), |path| scheme + 3 + path)
+        });
+        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some(uri[..origin_ends].to_string());
+        Ok(())
+    }
+}
+
+/// A connection that was refused carried no request: retrying it only makes a wrong endpoint slow to
+/// report (the standard retry ladder takes ~15 s to give up).
+#[derive(Debug)]
+struct NoRetryWhenRefused;
+
+impl ClassifyRetry for NoRetryWhenRefused {
+    fn classify_retry(&self, context: &InterceptorContext) -> RetryAction {
+        match context.output_or_error() {
+            Some(Err(error))
+                if error.as_connector_error().is_some_and(|error| {
+                    io_kind_in(error) == Some(std::io::ErrorKind::ConnectionRefused)
+                }) =>
+            {
+                RetryAction::RetryForbidden
+            }
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "pz-apply: no retry of a refused connection"
+    }
+}
+
+/// The kind of the I/O error at the root of `error`, if one is.
+fn io_kind_in(error: &(dyn StdError + 'static)) -> Option<std::io::ErrorKind> {
+    let mut current: Option<&(dyn StdError + 'static)> = Some(error);
+    let mut kind = None;
+    while let Some(error) = current {
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            kind = Some(io.kind());
+        }
+        current = error.source();
+    }
+    kind
+}
+
+/// Why no connection was made, when that is what failed: `connection refused`, or the resolver's words
+/// for a host that does not resolve. None when the connection was made and lost later.
+fn connect_failure(error: &(dyn StdError + 'static)) -> Option<String> {
+    use std::io::ErrorKind;
+    match io_kind_in(error) {
+        Some(
+            kind
+            @ (ErrorKind::ConnectionRefused | ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable),
+        ) => Some(kind.to_string()),
+        _ => {
+            let chain = source_chain(error);
+            let dns = chain.find("dns error: ")?;
+            Some(format!("cannot resolve the host ({})", &chain[dns + "dns error: ".len()..]))
+        }
+    }
 }
 
 impl AwsPersonalize {
     /// Loads the default AWS configuration (environment, profiles, SSO, instance roles) with `options`
     /// on top, and checks that credentials resolve before any call is made.
     pub async fn connect(options: &ClientOptions) -> Result<Self, LiveError> {
+        // A profile that is not there makes the SDK fall through to the next source silently, and the
+        // error then speaks of instance metadata.
+        let named = options
+            .profile
+            .clone()
+            .or_else(|| std::env::var("AWS_PROFILE").ok())
+            .filter(|name| !name.is_empty());
+        if let Some(name) = named {
+            profiles::check_defined(&name)?;
+        }
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(options.retry_config())
             .timeout_config(options.timeout_config());
@@ -114,12 +268,13 @@ impl AwsPersonalize {
         let Some(provider) = shared.credentials_provider() else {
             return Err(LiveError::Setup(NO_CREDENTIALS.to_string()));
         };
+        let provider = RedactedFromLogs(provider);
         if let Err(error) = provider.provide_credentials().await {
-            // The provider's own words say which source failed; they never contain a secret.
-            let detail = source_chain(&error);
-            return Err(LiveError::Setup(format!("{NO_CREDENTIALS}\n(the credential chain said: {detail})")));
+            return Err(LiveError::Setup(no_credentials(&error)));
         }
-        Ok(Self::new(aws_sdk_personalize::config::Builder::from(&shared).build()))
+        Ok(Self::new(
+            aws_sdk_personalize::config::Builder::from(&shared).credentials_provider(provider).build(),
+        ))
     }
 
     /// Static test credentials against an endpoint such as pz-emulator's: nothing from the environment.
@@ -146,12 +301,12 @@ impl AwsPersonalize {
     }
 
     /// The client for the region in `arn`, or the configured region when the ARN names none.
-    fn client_for(&self, arn: &str) -> Result<Client, LiveError> {
+    fn client_for(&self, arn: &str) -> Result<RegionClient, LiveError> {
         self.client_in(crate::arn::region_of(arn), arn)
     }
 
     /// The client for `region`, or the configured region; `what` names the call for the error.
-    fn client_in(&self, region: Option<&str>, what: &str) -> Result<Client, LiveError> {
+    fn client_in(&self, region: Option<&str>, what: &str) -> Result<RegionClient, LiveError> {
         let region = region
             .map(str::to_string)
             .or_else(|| self.base.region().map(|region| region.to_string()))
@@ -159,17 +314,26 @@ impl AwsPersonalize {
                 LiveError::Setup(format!("no region for {what}: pass --region or set AWS_REGION"))
             })?;
         let mut clients = self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let client = clients
-            .entry(region.clone())
-            .or_insert_with(|| Client::from_conf(self.base.to_builder().region(Region::new(region)).build()));
+        let client = clients.entry(region.clone()).or_insert_with(|| {
+            let endpoint = EndpointSeen::default();
+            let config = self
+                .base
+                .to_builder()
+                .region(Region::new(region))
+                .interceptor(endpoint.clone())
+                .retry_classifier(NoRetryWhenRefused)
+                .build();
+            RegionClient { client: Client::from_conf(config), endpoint }
+        });
         Ok(client.clone())
     }
 }
 
 impl PersonalizeApi for AwsPersonalize {
     async fn describe_campaign(&self, arn: &str) -> Result<Option<LiveCampaign>, LiveError> {
-        let result = self.client_for(arn)?.describe_campaign().campaign_arn(arn).send().await;
-        match result.map_err(classify) {
+        let regional = self.client_for(arn)?;
+        let result = regional.client.describe_campaign().campaign_arn(arn).send().await;
+        match result.map_err(|error| regional.classify(error)) {
             Ok(output) => Ok(output.campaign().map(live_campaign)),
             Err(LiveError::NotFound { .. }) => Ok(None),
             Err(error) => Err(error),
@@ -177,13 +341,14 @@ impl PersonalizeApi for AwsPersonalize {
     }
 
     async fn list_tags(&self, arn: &str) -> Result<BTreeMap<String, String>, LiveError> {
-        let output = self
-            .client_for(arn)?
+        let regional = self.client_for(arn)?;
+        let output = regional
+            .client
             .list_tags_for_resource()
             .resource_arn(arn)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|error| regional.classify(error))?;
         Ok(output.tags().iter().map(|tag| (tag.tag_key().to_string(), tag.tag_value().to_string())).collect())
     }
 
@@ -191,13 +356,14 @@ impl PersonalizeApi for AwsPersonalize {
         &self,
         solution_arn: &str,
     ) -> Result<Option<SolutionVersionSummary>, LiveError> {
-        let output = self
-            .client_for(solution_arn)?
+        let regional = self.client_for(solution_arn)?;
+        let output = regional
+            .client
             .describe_solution()
             .solution_arn(solution_arn)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|error| regional.classify(error))?;
         Ok(output.solution().and_then(|solution| solution.latest_solution_version()).and_then(|version| {
             Some(SolutionVersionSummary {
                 arn: version.solution_version_arn()?.to_string(),
@@ -208,8 +374,9 @@ impl PersonalizeApi for AwsPersonalize {
 
     async fn create_campaign(&self, request: &CreateCampaignRequest) -> Result<String, LiveError> {
         let tags = sdk_tags(&request.tags)?;
-        let output = self
-            .client_for(&request.solution_version_arn)?
+        let regional = self.client_for(&request.solution_version_arn)?;
+        let output = regional
+            .client
             .create_campaign()
             .name(&request.name)
             .solution_version_arn(&request.solution_version_arn)
@@ -218,12 +385,14 @@ impl PersonalizeApi for AwsPersonalize {
             .set_tags((!tags.is_empty()).then_some(tags))
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|error| regional.classify(error))?;
         Ok(output.campaign_arn().unwrap_or_default().to_string())
     }
 
     async fn update_campaign(&self, request: &UpdateCampaignRequest) -> Result<(), LiveError> {
-        self.client_for(&request.campaign_arn)?
+        let regional = self.client_for(&request.campaign_arn)?;
+        regional
+            .client
             .update_campaign()
             .campaign_arn(&request.campaign_arn)
             .solution_version_arn(&request.solution_version_arn)
@@ -231,19 +400,21 @@ impl PersonalizeApi for AwsPersonalize {
             .campaign_config(sdk_config(&request.config))
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|error| regional.classify(error))?;
         Ok(())
     }
 
     async fn tag_resource(&self, arn: &str, tags: &BTreeMap<String, String>) -> Result<(), LiveError> {
         let tags = sdk_tags(tags)?;
-        self.client_for(arn)?
+        let regional = self.client_for(arn)?;
+        regional
+            .client
             .tag_resource()
             .resource_arn(arn)
             .set_tags(Some(tags))
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|error| regional.classify(error))?;
         Ok(())
     }
 
@@ -256,13 +427,15 @@ impl PersonalizeApi for AwsPersonalize {
     }
 
     async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), LiveError> {
-        self.client_for(arn)?
+        let regional = self.client_for(arn)?;
+        regional
+            .client
             .untag_resource()
             .resource_arn(arn)
             .set_tag_keys(Some(keys.to_vec()))
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|error| regional.classify(error))?;
         Ok(())
     }
 }
@@ -273,16 +446,17 @@ impl AwsPersonalize {
         region: Option<&str>,
         solution_arn: Option<&str>,
     ) -> Result<Vec<CampaignSummary>, LiveError> {
-        let client =
+        let regional =
             self.client_in(region.or_else(|| solution_arn.and_then(crate::arn::region_of)), "ListCampaigns")?;
-        let pages = client
+        let pages = regional
+            .client
             .list_campaigns()
             .set_solution_arn(solution_arn.map(str::to_string))
             .into_paginator()
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .map_err(classify)?;
+            .map_err(|error| regional.classify(error))?;
         Ok(pages
             .iter()
             .flat_map(|page| page.campaigns())
@@ -354,10 +528,10 @@ fn live_campaign(campaign: &Campaign) -> LiveCampaign {
 }
 
 /// Maps an SDK error to ours by the API's error code, never by HTTP status (sources disagree on those).
-fn classify<E, R>(error: SdkError<E, R>) -> LiveError
+fn classify<E, R>(error: SdkError<E, R>, endpoint: &EndpointSeen) -> LiveError
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
     SdkError<E, R>: RequestId,
 {
     let request_id = error.request_id().unwrap_or("none").to_string();
@@ -382,6 +556,11 @@ where
         SdkError::DispatchFailure(failure) if failure.is_timeout() => {
             LiveError::Timeout { detail: source_chain(&error) }
         }
+        SdkError::DispatchFailure(failure)
+            if let Some(cause) = failure.as_connector_error().and_then(|error| connect_failure(error)) =>
+        {
+            LiveError::Unreachable { endpoint: endpoint.get(), cause }
+        }
         _ => {
             let detail = source_chain(&error);
             if detail.to_ascii_lowercase().contains("credential") {
@@ -394,7 +573,7 @@ where
 }
 
 /// An error and its causes on one line: the SDK's top-level messages alone ("dispatch failure") say little.
-fn source_chain(error: &dyn StdError) -> String {
+fn source_chain(error: &(dyn StdError + 'static)) -> String {
     let mut parts = vec![error.to_string()];
     let mut source = error.source();
     while let Some(cause) = source {

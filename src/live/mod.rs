@@ -6,6 +6,7 @@
 
 pub mod aws;
 pub mod fake;
+mod profiles;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -276,6 +277,9 @@ pub enum LiveError {
     Timeout { detail: String },
     #[error("cannot reach the Personalize endpoint: {detail}")]
     Connection { detail: String },
+    /// No connection could be made, so no request left: the same for every campaign of the run.
+    #[error("cannot connect to {endpoint}: {cause}")]
+    Unreachable { endpoint: String, cause: String },
     #[error("{0}")]
     Setup(String),
 }
