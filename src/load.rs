@@ -33,6 +33,13 @@ impl Catalog {
 pub enum LoadError {
     #[error("{}: no such file or directory", path.display())]
     NotFound { path: PathBuf },
+    /// No path was named and the default directory is not there: most likely a first run.
+    #[error(
+        "no `{DEFAULT_PATH}/` directory here, where pz-apply reads campaign files when no path is given. \
+         Start a repository with `pz-apply init`, write files for campaigns that already exist with \
+         `pz-apply import --all`, or name the files or directories to read"
+    )]
+    NoDefaultDirectory,
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
     #[error("no campaign files (*.yaml, *.yml) found in {}", list(paths))]
@@ -77,10 +84,24 @@ pub fn check_source(file: &Path, source: &str) -> (Vec<LoadedCampaign>, Vec<Diag
     let documents = match yaml::parse_documents(source) {
         Ok(documents) => documents,
         Err(error) => {
-            diagnostics.push(Diagnostic::new(file, error.position, error.message));
+            let diagnostic = Diagnostic::new(file, error.position, error.message);
+            diagnostics.push(match error.help {
+                Some(help) => diagnostic.help(help),
+                None => diagnostic,
+            });
             return (Vec::new(), diagnostics);
         }
     };
+    if documents.is_empty() {
+        let nothing = Position { line: 1, column: 1, len: 0 };
+        let what = if source.trim().is_empty() { "it is empty" } else { "only comments" };
+        diagnostics.push(
+            Diagnostic::new(file, nothing, format!("the file holds no campaign ({what})")).help(
+                "write a campaign in it (at least `name:` and `solutionVersionArn:`), or delete the file",
+            ),
+        );
+        return (Vec::new(), diagnostics);
+    }
     let campaigns =
         documents.iter().filter_map(|document| check_document(file, document, &mut diagnostics)).collect();
     (campaigns, diagnostics)
@@ -134,6 +155,9 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     let mut seen = HashSet::new();
     for path in paths {
         let metadata = fs::metadata(path).map_err(|source| match source.kind() {
+            io::ErrorKind::NotFound if paths == [PathBuf::from(DEFAULT_PATH)] => {
+                LoadError::NoDefaultDirectory
+            }
             io::ErrorKind::NotFound => LoadError::NotFound { path: path.clone() },
             _ => LoadError::Io { path: path.clone(), source },
         })?;

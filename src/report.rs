@@ -23,7 +23,8 @@ pub fn write_text(
             sources.get(&diagnostic.file).and_then(|source| line_of(source, diagnostic.position.line));
         let gutter = diagnostic.position.line.to_string().len();
         if let Some(text) = source_line {
-            let shown: String = text.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+            // One visible character per tab keeps the caret under it.
+            let shown: String = text.chars().map(|c| if c == '\t' { '→' } else { c }).collect();
             let column = diagnostic.position.column.max(1) as usize;
             let available = shown.chars().count().saturating_sub(column - 1).max(1);
             let carets = (diagnostic.position.len as usize).clamp(1, available);
@@ -79,7 +80,17 @@ struct JsonRelated<'a> {
 
 /// A JSON array of diagnostics, `[]` when there are none.
 pub fn write_json(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Result<()> {
-    let items: Vec<JsonDiagnostic> = diagnostics
+    serde_json::to_writer_pretty(&mut *out, &json_diagnostics(diagnostics))?;
+    writeln!(out)
+}
+
+/// The diagnostics as `validate --format json` prints them, to embed in another document.
+pub fn diagnostics_json(diagnostics: &[Diagnostic]) -> serde_json::Value {
+    serde_json::to_value(json_diagnostics(diagnostics)).unwrap_or_default()
+}
+
+fn json_diagnostics(diagnostics: &[Diagnostic]) -> Vec<JsonDiagnostic<'_>> {
+    diagnostics
         .iter()
         .map(|diagnostic| JsonDiagnostic {
             file: diagnostic.file.display().to_string(),
@@ -99,9 +110,7 @@ pub fn write_json(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Result
                 })
                 .collect(),
         })
-        .collect();
-    serde_json::to_writer_pretty(&mut *out, &items)?;
-    writeln!(out)
+        .collect()
 }
 
 /// `::error file=..,line=..,col=..,title=..::message` lines, read by the GitHub Actions runner.

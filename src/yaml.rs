@@ -150,6 +150,7 @@ pub fn source_lines(source: &str) -> impl Iterator<Item = &str> {
 pub struct SyntaxError {
     pub message: String,
     pub position: Position,
+    pub help: Option<String>,
 }
 
 /// Parses every document of `source`. Empty documents are skipped.
@@ -162,6 +163,7 @@ pub fn parse_documents(source: &str) -> Result<Vec<Node>, SyntaxError> {
                 MAX_FILE_BYTES
             ),
             position: Position { line: 1, column: 1, len: 0 },
+            help: None,
         });
     }
     serde_saphyr::from_str_multiple_with_options::<Node, Vec<Node>>(source, options()).map_err(|error| {
@@ -170,8 +172,25 @@ pub fn parse_documents(source: &str) -> Result<Vec<Node>, SyntaxError> {
             .map(Position::from_location)
             .filter(|position| position.line > 0)
             .unwrap_or(Position { line: 1, column: 1, len: 0 });
-        SyntaxError { message: describe(&error), position }
+        let message = describe(&error);
+        match message.contains("tab").then(|| indenting_tab(source, position.line)).flatten() {
+            Some(column) => SyntaxError {
+                message: "a tab in the indentation: YAML indents with spaces only".to_string(),
+                position: Position { line: position.line, column, len: 1 },
+                help: Some("indent with spaces (the tab is shown as →)".to_string()),
+            },
+            None => SyntaxError { message, position, help: None },
+        }
     })
+}
+
+/// The column of the first tab among the leading blanks of `line`, where the parser's complaint about
+/// tabs comes from (it reports the column after them).
+fn indenting_tab(source: &str, line: u32) -> Option<u32> {
+    let text = source_lines(source).nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
+    let blanks = text.len() - text.trim_start_matches([' ', '\t']).len();
+    let tab = text[..blanks].find('\t')?;
+    u32::try_from(tab + 1).ok()
 }
 
 fn options() -> Options {
@@ -403,6 +422,15 @@ mod tests {
         let error = parse_documents("a: 1\nb: [1, 2\n").unwrap_err();
         assert!(error.position.line >= 2, "{error:?}");
         assert!(error.message.starts_with("invalid YAML"), "{error:?}");
+    }
+
+    #[test]
+    fn a_tab_in_the_indentation_points_at_the_tab() {
+        let error = parse_documents("a:\n\tb: 1\n").unwrap_err();
+        assert!(error.message.starts_with("a tab in the indentation"), "{error:?}");
+        assert_eq!(error.help.as_deref(), Some("indent with spaces (the tab is shown as →)"));
+        let error = parse_documents("name: a\ncampaignConfig:\n\tenable: true\n").unwrap_err();
+        assert_eq!((error.position.line, error.position.column), (3, 1));
     }
 
     #[test]

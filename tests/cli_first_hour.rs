@@ -154,3 +154,141 @@ async fn no_part_of_a_credential_reaches_any_log_level() {
     .unwrap();
     assert!(!stderr_of(&output).contains(key) && !stderr_of(&output).contains(secret));
 }
+
+#[test]
+fn machine_formats_carry_the_problems_of_invalid_files_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
+    std::fs::write(dir.path().join("campaigns/bad.yaml"), "name: bad name\nsolutionVersionArn: x\n").unwrap();
+    let validate = support::pz_apply(dir.path()).args(["validate", "--format", "json"]).output().unwrap();
+    let expected: serde_json::Value = serde_json::from_slice(&validate.stdout).unwrap();
+    assert_eq!(expected.as_array().map(Vec::len), Some(2));
+    for command in ["plan", "status"] {
+        let output =
+            support::pz_apply(dir.path()).args([command, "--format", "json", "--local"]).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{command}");
+        let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(document, expected, "{command}");
+        // People still read the problems on stderr.
+        assert!(stderr_of(&output).contains("campaigns/bad.yaml:1:7: error:"), "{command}");
+    }
+    let apply = support::pz_apply(dir.path())
+        .args(["apply", "--format", "json", "--local", "--auto-approve"])
+        .output()
+        .unwrap();
+    assert_eq!(apply.status.code(), Some(1));
+    let event: serde_json::Value = serde_json::from_slice(&apply.stdout).unwrap();
+    assert_eq!(event, serde_json::json!({ "event": "invalid", "problems": expected }));
+    // Nothing was sent: --local never started.
+    assert!(!dir.path().join(".pz-apply").exists());
+}
+
+#[test]
+fn a_tab_in_the_indentation_is_pointed_at_and_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
+    std::fs::write(
+        dir.path().join("campaigns/home.yaml"),
+        format!("{HOME}campaignConfig:\n\tsyncWithLatestSolutionVersion: false\n"),
+    )
+    .unwrap();
+    let output = support::pz_apply(dir.path()).arg("validate").output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with(
+            "campaigns/home.yaml:4:1: error: a tab in the indentation: YAML indents with spaces only\n  |\n\
+             4 | →syncWithLatestSolutionVersion: false\n  | ^\n  = help: indent with spaces"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_empty_file_holds_no_campaign_and_a_missing_directory_says_how_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = support::pz_apply(dir.path()).arg("plan").output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = stderr_of(&output);
+    assert!(stderr.starts_with("error: no `campaigns/` directory here, where pz-apply reads"), "{stderr}");
+    assert!(stderr.contains("`pz-apply init`") && stderr.contains("`pz-apply import --all`"), "{stderr}");
+
+    std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
+    std::fs::write(dir.path().join("campaigns/empty.yaml"), "").unwrap();
+    std::fs::write(dir.path().join("campaigns/notes.yaml"), "# to do\n").unwrap();
+    let output = support::pz_apply(dir.path()).arg("validate").output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("campaigns/empty.yaml:1:1: error: the file holds no campaign (it is empty)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("campaigns/notes.yaml:1:1: error: the file holds no campaign (only comments)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn options_appear_only_on_the_commands_that_use_them() {
+    let dir = tempfile::tempdir().unwrap();
+    repository(dir.path());
+    for (command, option) in [
+        ("validate", "--profile=dev"),
+        ("validate", "--local"),
+        ("validate", "--endpoint-url=http://127.0.0.1:1"),
+        ("schema", "--local"),
+        ("schema", "--region=us-east-1"),
+    ] {
+        let output = support::pz_apply(dir.path()).args([command, option]).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{command} {option}");
+        assert!(
+            stderr_of(&output).contains("unexpected argument"),
+            "{command} {option}: {}",
+            stderr_of(&output)
+        );
+        let help = support::pz_apply(dir.path()).args([command, "--help"]).output().unwrap();
+        let option_name = option.split('=').next().unwrap();
+        assert!(
+            !String::from_utf8_lossy(&help.stdout).contains(option_name),
+            "{command} --help shows {option_name}"
+        );
+    }
+    for command in ["validate", "plan", "apply", "import", "status", "schema"] {
+        let help = support::pz_apply(dir.path()).args([command, "--help"]).output().unwrap();
+        let help = String::from_utf8_lossy(&help.stdout).into_owned();
+        assert!(help.contains("Global options:\n") && help.contains("--color <COLOR>"), "{command}: {help}");
+        let calls_aws = !matches!(command, "validate" | "schema");
+        assert_eq!(help.contains("AWS connection:\n      --local"), calls_aws, "{command}: {help}");
+    }
+    // --color works on every command, before or after it.
+    for args in [
+        &["--color", "never", "validate"][..],
+        &["validate", "--color", "always"],
+        &["schema", "--color=never"],
+    ] {
+        let output = support::pz_apply(dir.path()).args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", stderr_of(&output));
+    }
+}
+
+#[test]
+fn durations_take_units_everywhere_and_terraform_habits_get_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    repository(dir.path());
+    for value in ["5s", "1500ms", "2m", "7"] {
+        let output = support::pz_apply(dir.path())
+            .args(["plan", "--local", "--call-timeout", value])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "--call-timeout {value}: {}", stderr_of(&output));
+    }
+    let bad = support::pz_apply(dir.path()).args(["plan", "--call-timeout", "5 parsecs"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr_of(&bad).contains("unknown unit `parsecs`"), "{}", stderr_of(&bad));
+
+    let output = support::pz_apply(dir.path()).args(["apply", "--local", "-auto-approve"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr_of(&output).ends_with("hint: pz-apply's options take two dashes: `--auto-approve`\n"));
+    assert!(output.stdout.is_empty(), "no plan was shown, nothing ran");
+}

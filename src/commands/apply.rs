@@ -14,6 +14,7 @@ use crate::apply::{
     ApplyEvent, ApplyOptions, ApplySink, CampaignReport, CampaignResult, EventKind, apply, changed_paths,
 };
 use crate::cli::{ApplyArgs, ApplyFormat};
+use crate::commands::validate::ProblemsOnStdout;
 use crate::commands::{Environment, Outcome};
 use crate::error::Error;
 use crate::error::plural;
@@ -46,7 +47,13 @@ pub fn run(
     };
     let campaigns = match &saved {
         Some(saved) => saved.campaigns.clone(),
-        None => super::validate::load_valid(&args.paths, stderr)?.campaigns,
+        None => {
+            let on_stdout = match args.format {
+                ApplyFormat::Json => ProblemsOnStdout::Event,
+                ApplyFormat::Text => ProblemsOnStdout::Nothing,
+            };
+            super::validate::load_valid(&args.paths, on_stdout, stdout, stderr)?.campaigns
+        }
     };
     let runtime = super::runtime()?;
     // The emulator behind --local runs on this runtime and must outlive every call.

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use crate::cli::{PlanArgs, PlanFormat};
+use crate::commands::validate::ProblemsOnStdout;
 use crate::commands::{Environment, Outcome};
 use crate::error::Error;
 use crate::plan::{observe, plan_all, unmanaged};
@@ -17,7 +18,11 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Outcome, Error> {
-    let catalog = super::validate::load_valid(&args.paths, stderr)?;
+    let on_stdout = match args.format {
+        PlanFormat::Json => ProblemsOnStdout::Document,
+        PlanFormat::Text | PlanFormat::Markdown => ProblemsOnStdout::Nothing,
+    };
+    let catalog = super::validate::load_valid(&args.paths, on_stdout, stdout, stderr)?;
     let (observed, unmanaged) = super::runtime()?.block_on(async {
         let (api, _emulator) = super::connect(&args.connection, &catalog.campaigns).await?;
         let api = Arc::new(api);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::cli::{OutputFormat, StatusArgs};
+use crate::commands::validate::ProblemsOnStdout;
 use crate::error::Error;
 use crate::live::{LiveCampaign, LiveError, describe_many};
 use crate::validate::LoadedCampaign;
@@ -14,7 +15,11 @@ use crate::validate::LoadedCampaign;
 const CONCURRENCY: usize = 8;
 
 pub fn run(args: &StatusArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<(), Error> {
-    let catalog = super::validate::load_valid(&args.paths, stderr)?;
+    let on_stdout = match args.format {
+        OutputFormat::Json => ProblemsOnStdout::Document,
+        OutputFormat::Text => ProblemsOnStdout::Nothing,
+    };
+    let catalog = super::validate::load_valid(&args.paths, on_stdout, stdout, stderr)?;
     let results = super::runtime()?.block_on(async {
         let (api, _emulator) = super::connect(&args.connection, &catalog.campaigns).await?;
         let arns: Vec<String> =

@@ -47,12 +47,37 @@ pub fn run(
     Ok(())
 }
 
+/// What a command that calls AWS writes on stdout when the files are invalid, so that a tool reading its
+/// machine format still learns why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemsOnStdout {
+    /// Text output: the problems go to stderr only.
+    Nothing,
+    /// One JSON document: the array `validate --format json` prints.
+    Document,
+    /// NDJSON: one `{"event": "invalid", "problems": [...]}` line.
+    Event,
+}
+
 /// Loads `paths` for a command that goes on to call AWS: invalid files are reported on stderr (stdout is
-/// the command's product) and stop it before any call.
-pub fn load_valid(paths: &[std::path::PathBuf], stderr: &mut dyn Write) -> Result<Catalog, Error> {
+/// the command's product; a machine format also gets them there) and stop it before any call.
+pub fn load_valid(
+    paths: &[std::path::PathBuf],
+    on_stdout: ProblemsOnStdout,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Catalog, Error> {
     let catalog = load::load(paths)?;
     if !catalog.is_valid() {
         report::write_text(stderr, &catalog.diagnostics, &catalog.sources)?;
+        match on_stdout {
+            ProblemsOnStdout::Nothing => {}
+            ProblemsOnStdout::Document => report::write_json(stdout, &catalog.diagnostics)?,
+            ProblemsOnStdout::Event => {
+                let problems = report::diagnostics_json(&catalog.diagnostics);
+                writeln!(stdout, "{}", serde_json::json!({ "event": "invalid", "problems": problems }))?;
+            }
+        }
         return Err(invalid(&catalog));
     }
     Ok(catalog)

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use pz_emulator::{Emulator, EmulatorConfig, Seed, Timing};
+use pz_emulator::{Emulator, EmulatorConfig, Seed, SeedError, Timing};
 
 /// A local Amazon Personalize control plane (campaigns, solutions, tags) for tests and demos. Point an AWS
 /// SDK or the AWS CLI at it with an endpoint URL; any credentials are accepted.
@@ -47,29 +47,42 @@ async fn main() -> ExitCode {
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("error: {message}");
+            eprintln!("{message}");
             ExitCode::from(1)
         }
     }
 }
 
+/// The message for a failed run, `error:` first; a problem in the seed file starts with its location, as
+/// pz-apply prints one in a campaign file.
+fn failure(error: impl std::fmt::Display) -> String {
+    format!("error: {error}")
+}
+
+fn seed_failure(error: SeedError) -> String {
+    match error {
+        SeedError::At { .. } => error.to_string(),
+        _ => failure(error),
+    }
+}
+
 async fn run(args: Args) -> Result<(), String> {
     if !args.transition_seconds.is_finite() || args.transition_seconds < 0.0 {
-        return Err("--transition-seconds must be a number of seconds, 0 or more".to_string());
+        return Err(failure("--transition-seconds must be a number of seconds, 0 or more"));
     }
     let seed = match &args.seed {
-        Some(path) => Seed::from_file(path).map_err(|e| e.to_string())?,
+        Some(path) => Seed::from_file(path).map_err(seed_failure)?,
         None => Seed::default(),
     };
-    let state = seed.to_state(pz_emulator::state::now()).map_err(|e| e.to_string())?;
+    let state = seed.to_state(pz_emulator::state::now()).map_err(seed_failure)?;
     let config = EmulatorConfig {
         timing: Timing { transition_seconds: args.transition_seconds },
         seed: state,
         state_file: args.state,
         stale_reads: args.stale_reads,
     };
-    let emulator = Emulator::new(config).map_err(|e| e.to_string())?;
-    let running = emulator.start(SocketAddr::new(args.host, args.port)).await.map_err(|e| e.to_string())?;
+    let emulator = Emulator::new(config).map_err(failure)?;
+    let running = emulator.start(SocketAddr::new(args.host, args.port)).await.map_err(failure)?;
     // Scripts read this line to learn the port when --port 0 was given.
     println!("pz-emulator listening on {}", running.endpoint_url());
     shutdown_signal().await;

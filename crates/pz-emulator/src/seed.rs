@@ -56,8 +56,9 @@ pub struct SeedCampaign {
 pub enum SeedError {
     #[error("cannot read seed file {path}: {source}")]
     Read { path: String, source: std::io::Error },
-    #[error("seed file {path} is not valid: {message}")]
-    Parse { path: String, message: String },
+    /// A problem at a place in the seed file, shown as pz-apply's validate shows one in a campaign file.
+    #[error("{}", at.render())]
+    At { at: Box<SeedProblem> },
     #[error(
         "seed: solution {arn} is not a solution ARN (arn:<partition>:personalize:<region>:<account>:solution/<name>)"
     )]
@@ -66,21 +67,101 @@ pub enum SeedError {
     Campaign { name: String, source: ApiError },
 }
 
+/// What is wrong, where: `file:line:col: error: message`, then the line with a caret under the place.
+#[derive(Debug)]
+pub struct SeedProblem {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// The text of the line, when the file has it.
+    pub text: Option<String>,
+}
+
+impl SeedProblem {
+    fn render(&self) -> String {
+        let mut out = format!("{}:{}:{}: error: {}", self.path, self.line, self.column, self.message);
+        if let Some(text) = &self.text {
+            let gutter = " ".repeat(self.line.to_string().len());
+            let pad = " ".repeat(self.column.saturating_sub(1));
+            out.push_str(&format!("\n{gutter} |\n{} | {text}\n{gutter} | {pad}^", self.line));
+        }
+        out
+    }
+}
+
 impl Seed {
     pub fn from_file(path: &Path) -> Result<Seed, SeedError> {
         let display = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .map_err(|source| SeedError::Read { path: display.clone(), source })?;
-        let parsed = if path.extension().is_some_and(|extension| extension == "json") {
-            serde_json::from_str(&text).map_err(|error| error.to_string())
-        } else {
-            let mut options = serde_saphyr::Options::default();
-            options.strict_booleans = true;
-            serde_saphyr::from_str_with_options(&text, options).map_err(|error| error.to_string())
-        };
-        parsed.map_err(|message| SeedError::Parse { path: display, message })
+        let seed = Self::parse(&text, path.extension().is_some_and(|extension| extension == "json"));
+        let seed = seed.map_err(|(line, column, message)| problem(&display, &text, line, column, message))?;
+        // Found here, not in to_state, because only here is the text to point into.
+        seed.to_state(0.0).map_err(|error| match &error {
+            SeedError::BadSolution { arn } => {
+                at_value(&display, &text, "solutionArn", arn, error.to_string())
+            }
+            SeedError::Campaign { name, source } => {
+                at_value(&display, &text, "name", name, format!("campaign `{name}`: {source}"))
+            }
+            _ => error,
+        })?;
+        Ok(seed)
     }
 
+    /// The seed in `text`, or the line, column and message of why not.
+    fn parse(text: &str, is_json: bool) -> Result<Seed, (usize, usize, String)> {
+        if is_json {
+            return serde_json::from_str(text).map_err(|error| {
+                let message = error.to_string();
+                let message = message.split(" at line ").next().unwrap_or_default().to_string();
+                (error.line().max(1), error.column().max(1), message)
+            });
+        }
+        let mut options = serde_saphyr::Options::default();
+        options.strict_booleans = true;
+        options.with_snippet = false;
+        serde_saphyr::from_str_with_options(text, options).map_err(|error| {
+            let (line, column) = error.location().map_or((1, 1), |at| (at.line().max(1), at.column().max(1)));
+            let message = error.to_string();
+            // The parser says where as well; the location is printed once, in front.
+            let message = message.strip_prefix("error: ").unwrap_or(&message);
+            let message = match message.split_once(": ") {
+                Some((place, rest)) if place.starts_with("line ") => rest,
+                _ => message,
+            };
+            let message = message.lines().next().unwrap_or_default();
+            let message = message.split(" at line ").next().unwrap_or_default();
+            (line as usize, column as usize, message.to_string())
+        })
+    }
+}
+
+fn problem(path: &str, text: &str, line: usize, column: usize, message: String) -> SeedError {
+    let line_text = text.lines().nth(line.saturating_sub(1)).map(str::to_string);
+    SeedError::At {
+        at: Box::new(SeedProblem { path: path.to_string(), line, column, message, text: line_text }),
+    }
+}
+
+/// A problem with a value the file holds, placed where `key` is first given that value (YAML `key: value`
+/// or JSON `"key": "value"`).
+fn at_value(path: &str, text: &str, key: &str, value: &str, message: String) -> SeedError {
+    let found = text.lines().enumerate().find_map(|(index, line)| {
+        let key_at = line.find(key)?;
+        let after = line[key_at + key.len()..].trim_start_matches(['"', '\'']).trim_start();
+        let after = after.strip_prefix(':')?.trim_start();
+        let quoted = after.trim_start_matches(['"', '\'']);
+        let value_at = line.len() - quoted.len();
+        quoted.starts_with(value).then_some((index + 1, value_at + 1))
+    });
+    let (line, column) = found.unwrap_or((1, 1));
+    let message = message.strip_prefix("seed: ").unwrap_or(&message).to_string();
+    problem(path, text, line, column, message)
+}
+
+impl Seed {
     /// The state this seed describes at time `now`: versions a second apart so "newest" is well defined,
     /// campaigns created through the same code path as CreateCampaign and then finished.
     pub fn to_state(&self, now: f64) -> Result<State, SeedError> {
