@@ -50,6 +50,40 @@ pub enum Command {
     Status(StatusArgs),
     /// Print the JSON Schema for campaign files.
     Schema,
+    /// Start a repository: campaigns/ with an example, the schema, .gitignore, optionally a CI workflow.
+    Init(InitArgs),
+    /// Print a shell completion script, e.g. `pz-apply completions bash > ~/.local/share/bash-completion/completions/pz-apply`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `pz-apply man | man -l -`. With --dir, write one page per command there.
+    Man {
+        /// Write pz-apply.1 and one pz-apply-COMMAND.1 per command into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The repository to start (created if missing).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Also write a workflow that validates and plans on every pull request and applies on main.
+    #[arg(long, value_enum, value_name = "SYSTEM")]
+    pub ci: Option<CiSystem>,
+
+    /// Overwrite files init would write that already exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CiSystem {
+    Github,
+    Gitlab,
 }
 
 /// The `--help` heading of the options every command takes.

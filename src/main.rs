@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         stdout_is_terminal: io::stdout().is_terminal(),
         stderr_is_terminal: io::stderr().is_terminal(),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        step_summary: std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()).map(Into::into),
     };
     logging::init(cli.verbose, cli.log_format, environment.colors(cli.color, environment.stderr_is_terminal));
     // Handles, not locks: progress bars and logs write to stderr from other threads.

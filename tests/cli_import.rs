@@ -43,8 +43,14 @@ async fn every_kind_of_campaign_round_trips_to_an_empty_plan() {
     import.args(["import", "--all"]);
     let (code, stdout, stderr) = support::output(import).await;
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(stdout.lines().count(), 5, "{stdout}");
+    assert_eq!(stdout.lines().count(), 6, "{stdout}");
     assert!(stderr.ends_with("5 imported, 0 skipped, 0 failed\n"), "{stderr}");
+    // The schema the modelines point to comes along, so editors check the files in this repository too.
+    assert!(
+        stdout.ends_with("wrote schemas/campaign.schema.json (the schema the files' modeline points to)\n")
+    );
+    let schema = std::fs::read_to_string(dir.path().join("schemas/campaign.schema.json")).unwrap();
+    assert_eq!(schema, pz_apply::spec::campaign_schema_json());
 
     let latest = std::fs::read_to_string(dir.path().join("campaigns/latest.yaml")).unwrap();
     assert!(
@@ -73,13 +79,23 @@ async fn import_by_arn_and_by_solution() {
     by_arn.args(["import", &campaign_arn("pinned"), "--dir", "teams/search"]);
     let (code, stdout, stderr) = support::output(by_arn).await;
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(stdout, "wrote teams/search/pinned.yaml\n");
+    assert_eq!(
+        stdout,
+        "wrote teams/search/pinned.yaml\nwrote schemas/campaign.schema.json (the schema the files' modeline points to)\n"
+    );
     let pinned = std::fs::read_to_string(dir.path().join("teams/search/pinned.yaml")).unwrap();
     assert!(
         pinned.starts_with("# yaml-language-server: $schema=../../schemas/campaign.schema.json\n"),
         "{pinned}"
     );
     assert!(pinned.contains("minProvisionedTPS: 4\n"));
+
+    // A schema already there is left alone.
+    std::fs::write(dir.path().join("schemas/campaign.schema.json"), "{}").unwrap();
+    let mut again = support::pz_apply_against(dir.path(), &running);
+    again.args(["import", &campaign_arn("latest")]);
+    assert_eq!(support::output(again).await.1, "wrote campaigns/latest.yaml\n");
+    assert_eq!(std::fs::read_to_string(dir.path().join("schemas/campaign.schema.json")).unwrap(), "{}");
 
     let mut by_solution = support::pz_apply_against(dir.path(), &running);
     by_solution.args(["import", "--solution", &solution("trending"), "--stdout"]);
@@ -151,7 +167,13 @@ async fn existing_files_and_definitions_are_kept_unless_forced() {
     let mut forced = support::pz_apply_against(dir.path(), &running);
     forced.args(["import", &campaign_arn("tagged"), "--force"]);
     let (code, stdout, _) = support::output(forced).await;
-    assert_eq!((code, stdout.as_str()), (0, "wrote campaigns/tagged.yaml\n"));
+    assert_eq!(
+        (code, stdout.as_str()),
+        (
+            0,
+            "wrote campaigns/tagged.yaml\nwrote schemas/campaign.schema.json (the schema the files' modeline points to)\n"
+        )
+    );
     assert!(
         std::fs::read_to_string(dir.path().join("campaigns/tagged.yaml"))
             .unwrap()

@@ -72,10 +72,27 @@ async fn json_markdown_and_a_saved_plan() {
     let (code, stdout, _) = support::output(command).await;
     assert_eq!(code, 0);
     assert!(
-        stdout.starts_with("### pz-apply plan\n\nPlan: 0 to create, 1 to update, 0 unchanged.\n"),
+        stdout.starts_with(
+            "### pz-apply plan: 1 campaign to change\n\nPlan: 0 to create, 1 to update, 0 unchanged.\n"
+        ),
         "{stdout}"
     );
     assert!(stdout.contains("-minProvisionedTPS: 2\n+minProvisionedTPS: 4\n"), "{stdout}");
+
+    // On GitHub Actions, the Markdown plan also goes to the job summary, whatever the format.
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let mut command = support::pz_apply_against(dir.path(), &running);
+    command.args(["plan"]).env("GITHUB_ACTIONS", "true").env("GITHUB_STEP_SUMMARY", &summary);
+    let (code, text, _) = support::output(command).await;
+    assert_eq!(code, 0);
+    assert!(text.starts_with("~ home (update)"), "stdout keeps the asked format: {text}");
+    assert_eq!(std::fs::read_to_string(&summary).unwrap(), format!("earlier step\n{stdout}"));
+    // Elsewhere the variable means nothing.
+    let mut command = support::pz_apply_against(dir.path(), &running);
+    command.args(["plan"]).env("GITHUB_STEP_SUMMARY", &summary);
+    support::output(command).await;
+    assert_eq!(std::fs::read_to_string(&summary).unwrap(), format!("earlier step\n{stdout}"));
     assert_eq!(support::write_operations(&running).len(), 0);
 }
 

@@ -101,6 +101,14 @@ pub fn run(args: &ImportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
         writeln!(stdout, "wrote {}", path.display())?;
         written += 1;
     }
+    // The files' modeline points at the schema; without it, editors would have nothing to check with.
+    let schema_file = Path::new(super::init::SCHEMA_FILE);
+    if written > 0 && !args.stdout && !schema_file.exists() {
+        let failed = |source| Error::WriteFile { path: schema_file.to_path_buf(), source };
+        std::fs::create_dir_all("schemas").map_err(failed)?;
+        std::fs::write(schema_file, crate::spec::campaign_schema_json()).map_err(failed)?;
+        writeln!(stdout, "wrote {} (the schema the files' modeline points to)", schema_file.display())?;
+    }
     writeln!(stderr, "{written} imported, {skipped} skipped, {failed} failed")?;
     if failed > 0 {
         return Err(Error::CallsFailed { failed, total: targets.len() });
@@ -120,7 +128,9 @@ fn is_campaign_arn(arn: &str) -> bool {
 fn defined_in(dir: &Path) -> Result<BTreeMap<String, (crate::validate::LoadedCampaign, PathBuf)>, Error> {
     let catalog = match load::load(&[dir.to_path_buf()]) {
         Ok(catalog) => catalog,
-        Err(LoadError::NotFound { .. } | LoadError::NoFiles { .. }) => return Ok(BTreeMap::new()),
+        Err(LoadError::NotFound { .. } | LoadError::NoDefaultDirectory | LoadError::NoFiles { .. }) => {
+            return Ok(BTreeMap::new());
+        }
         Err(error) => return Err(error.into()),
     };
     if !catalog.is_valid() {

@@ -2,11 +2,14 @@
 
 pub mod apply;
 pub mod import;
+pub mod init;
 pub mod plan;
 pub mod status;
 pub mod validate;
 
 use std::io::Write;
+
+use clap::CommandFactory;
 
 use pz_emulator::RunningEmulator;
 
@@ -29,6 +32,8 @@ pub struct Environment {
     pub stderr_is_terminal: bool,
     /// `NO_COLOR` is set to something.
     pub no_color: bool,
+    /// `GITHUB_STEP_SUMMARY` on GitHub Actions: the job summary file, where plan adds its Markdown.
+    pub step_summary: Option<std::path::PathBuf>,
 }
 
 impl Environment {
@@ -79,6 +84,23 @@ pub fn run(
         Command::Status(args) => status::run(&args, stdout, stderr).map(|()| Outcome::Success),
         Command::Schema => {
             stdout.write_all(crate::spec::campaign_schema_json().as_bytes())?;
+            Ok(Outcome::Success)
+        }
+        Command::Init(args) => init::run(&args, stdout).map(|()| Outcome::Success),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "pz-apply", stdout);
+            Ok(Outcome::Success)
+        }
+        Command::Man { dir: None } => {
+            clap_mangen::Man::new(Cli::command()).render(stdout)?;
+            Ok(Outcome::Success)
+        }
+        Command::Man { dir: Some(dir) } => {
+            let write = || -> std::io::Result<()> {
+                std::fs::create_dir_all(&dir)?;
+                clap_mangen::generate_to(Cli::command(), &dir)
+            };
+            write().map_err(|source| Error::WriteFile { path: dir.clone(), source })?;
             Ok(Outcome::Success)
         }
     }

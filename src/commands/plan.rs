@@ -14,7 +14,7 @@ use crate::render::{self, text::TextOptions};
 pub fn run(
     args: &PlanArgs,
     text: TextOptions,
-    _environment: &Environment,
+    environment: &Environment,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Outcome, Error> {
@@ -54,6 +54,18 @@ pub fn run(
         PlanFormat::Json => {
             let unmanaged = unmanaged.as_deref().map(render::json::unmanaged_document);
             render::json::write_plan_document(stdout, &plan, false, unmanaged.as_ref())?;
+        }
+    }
+    if environment.github_actions
+        && let Some(path) = &environment.step_summary
+    {
+        // The job summary is a courtesy: a runner that cannot take it does not fail the plan.
+        let append = || -> std::io::Result<()> {
+            let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+            file.write_all(render::markdown::render(&plan).as_bytes())
+        };
+        if let Err(error) = append() {
+            writeln!(stderr, "warning: cannot add the plan to the job summary {}: {error}", path.display())?;
         }
     }
     if let Some(path) = &args.out {

@@ -33,6 +33,15 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// How many campaigns the plan changes, for the first line: what a folded comment or a notification shows.
+fn headline(plan: &Plan) -> String {
+    match plan.campaigns.iter().filter(|campaign| campaign.sends_writes()).count() {
+        0 => "no changes".to_string(),
+        1 => "1 campaign to change".to_string(),
+        count => format!("{count} campaigns to change"),
+    }
+}
+
 pub fn render(plan: &Plan) -> String {
     render_with_budget(plan, MAX_COMMENT_CHARS)
 }
@@ -40,7 +49,7 @@ pub fn render(plan: &Plan) -> String {
 /// Whole campaigns are left out from the end when the comment would pass `budget` characters.
 pub fn render_with_budget(plan: &Plan, budget: usize) -> String {
     let changed: Vec<&CampaignPlan> = plan.campaigns.iter().filter(|c| c.action != Action::NoOp).collect();
-    let mut head = format!("### pz-apply plan\n\n{}\n", escape(&summary_line(plan)));
+    let mut head = format!("### pz-apply plan: {}\n\n{}\n", headline(plan), escape(&summary_line(plan)));
     if changed.is_empty() {
         return head;
     }
