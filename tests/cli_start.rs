@@ -148,3 +148,53 @@ fn the_man_pages_document_every_command_and_option() {
         }
     }
 }
+
+/// The hook definition in .pre-commit-hooks.yaml, run by pre-commit itself (scripts/test installs it) in a
+/// repository of its own, with this build's pz-apply on PATH: a bad campaign file stops the commit.
+#[test]
+fn the_pre_commit_hook_validates_changed_campaign_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git").current_dir(repo).args(args).status().unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    std::fs::create_dir_all(repo.join("campaigns")).unwrap();
+    std::fs::write(repo.join("campaigns/bad.yaml"), "name: bad name\nsolutionVersionArn: x\n").unwrap();
+    std::fs::write(repo.join("notes.yaml"), "not: a campaign\n").unwrap();
+    git(&["add", "."]);
+    let bin = Path::new(assert_cmd::cargo::cargo_bin!("pz-apply")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let hook = |files: &[&str]| {
+        std::process::Command::new("python3")
+            .current_dir(repo)
+            .args([
+                "-m",
+                "pre_commit",
+                "try-repo",
+                env!("CARGO_MANIFEST_DIR"),
+                "pz-apply-validate-system",
+                "--files",
+            ])
+            .args(files)
+            .env("PATH", &path)
+            .env("PRE_COMMIT_HOME", dir.path().join(".cache"))
+            .output()
+            .unwrap()
+    };
+    let failed = hook(&["campaigns/bad.yaml", "notes.yaml"]);
+    let stdout = stdout_of(&failed);
+    assert_eq!(failed.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&failed.stderr));
+    assert!(stdout.contains("campaigns/bad.yaml:1:7: error:"), "{stdout}");
+    // Files outside campaigns/ are not campaign files: the hook does not look at them.
+    assert!(!stdout.contains("notes.yaml"), "{stdout}");
+
+    std::fs::write(
+        repo.join("campaigns/bad.yaml"),
+        "name: good\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/s/v1\n",
+    )
+    .unwrap();
+    let passed = hook(&["campaigns/bad.yaml"]);
+    assert_eq!(passed.status.code(), Some(0), "{}", stdout_of(&passed));
+}
