@@ -198,3 +198,17 @@ fn the_pre_commit_hook_validates_changed_campaign_files() {
     let passed = hook(&["campaigns/bad.yaml"]);
     assert_eq!(passed.status.code(), Some(0), "{}", stdout_of(&passed));
 }
+
+/// Completions and man pages printed into a pipe whose reader has gone: exit 0, nothing on stderr (no
+/// panic from the generators' writers).
+#[test]
+fn generated_text_into_a_closed_pipe_is_not_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["completions", "bash"][..], &["completions", "zsh"], &["man"], &["schema"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = support::pz_apply(dir.path()).args(args).stdout(writer).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(output.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+}

@@ -88,7 +88,10 @@ pub fn run(
         }
         Command::Init(args) => init::run(&args, stdout).map(|()| Outcome::Success),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "pz-apply", stdout);
+            // Into memory first: clap_complete panics when its writer fails (`completions bash | head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "pz-apply", &mut script);
+            stdout.write_all(&script)?;
             Ok(Outcome::Success)
         }
         Command::Man { dir: None } => {
