@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use pz_emulator::seed::SeedSolution;
 use pz_emulator::{Emulator, EmulatorConfig, RunningEmulator, Seed, StartError, Timing};
+use pz_emulator::{SeedVersion, SeedVersionDetail};
 
 use crate::arn::SolutionVersionArn;
 use crate::validate::LoadedCampaign;
@@ -45,12 +46,36 @@ pub fn seed_for(campaigns: &[LoadedCampaign]) -> Seed {
     let solutions = versions
         .into_iter()
         .map(|(solution_arn, ids)| {
-            let versions =
+            let ids =
                 if ids.is_empty() { vec![LOCAL_VERSION_ID.to_string()] } else { ids.into_iter().collect() };
-            SeedSolution { solution_arn, versions }
+            SeedSolution { solution_arn, versions: ids.into_iter().map(example_version).collect() }
         })
         .collect();
     Seed { solutions, campaigns: Vec::new() }
+}
+
+/// An ACTIVE version with offline metrics, so that the quick-start's plan shows them. The values are made
+/// up, a little different per version id, and the same on every run.
+fn example_version(id: String) -> SeedVersion {
+    let spread = id.bytes().map(u32::from).sum::<u32>() % 20;
+    let scale = 0.9 + f64::from(spread) / 100.0;
+    let metrics = [
+        ("coverage", 0.21),
+        ("mean_reciprocal_rank_at_25", 0.094),
+        ("normalized_discounted_cumulative_gain_at_10", 0.128),
+        ("precision_at_25", 0.041),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_string(), (value * scale * 10_000.0).round() / 10_000.0))
+    .collect();
+    SeedVersion::Detailed(SeedVersionDetail {
+        id,
+        status: None,
+        training_mode: None,
+        training_hours: Some(1.5),
+        failure_reason: None,
+        metrics,
+    })
 }
 
 /// Starts the emulator on a free loopback port, with the state kept in `<workdir>/.pz-apply/`.
@@ -88,18 +113,28 @@ mod tests {
         );
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         let seed = seed_for(&campaigns);
+        let solutions: Vec<(&str, Vec<&str>)> = seed
+            .solutions
+            .iter()
+            .map(|solution| {
+                (solution.solution_arn.as_str(), solution.versions.iter().map(SeedVersion::id).collect())
+            })
+            .collect();
         assert_eq!(
-            seed.solutions,
-            vec![
-                SeedSolution {
-                    solution_arn: "arn:aws:personalize:eu-west-1:111122223333:solution/t".into(),
-                    versions: vec![LOCAL_VERSION_ID.into()]
-                },
-                SeedSolution {
-                    solution_arn: "arn:aws:personalize:us-east-1:111122223333:solution/s".into(),
-                    versions: vec!["v1".into()]
-                },
+            solutions,
+            [
+                ("arn:aws:personalize:eu-west-1:111122223333:solution/t", vec![LOCAL_VERSION_ID]),
+                ("arn:aws:personalize:us-east-1:111122223333:solution/s", vec!["v1"]),
             ]
         );
+        // Every local version has example metrics, different per version, the same on every run.
+        let metrics = |version: &SeedVersion| match version {
+            SeedVersion::Detailed(detail) => detail.metrics.clone(),
+            SeedVersion::Id(_) => Default::default(),
+        };
+        let (t, s) = (metrics(&seed.solutions[0].versions[0]), metrics(&seed.solutions[1].versions[0]));
+        assert_eq!(t.len(), 4);
+        assert_ne!(t, s);
+        assert_eq!(t, metrics(&seed_for(&campaigns).solutions[0].versions[0]));
     }
 }

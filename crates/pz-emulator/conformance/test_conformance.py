@@ -246,3 +246,29 @@ def test_list_campaigns_answers_for_the_signed_region(emulator):
     other = make_client(emulator, region="eu-west-1")
     assert other.list_campaigns()["campaigns"] == []
     assert "home" in [c["name"] for c in make_client(emulator).list_campaigns()["campaigns"]]
+
+
+MODELS = "arn:aws:personalize:us-east-1:111122223333:solution/models"
+
+
+def test_solution_versions_report_training_and_metrics(client):
+    trained = client.describe_solution_version(solutionVersionArn=MODELS + "/m1")["solutionVersion"]
+    assert (trained["status"], trained["trainingMode"], trained["trainingHours"]) == ("ACTIVE", "FULL", 2.5)
+    assert isinstance(trained["creationDateTime"], datetime.datetime)
+    assert "metrics" not in trained
+    training = client.describe_solution_version(solutionVersionArn=MODELS + "/m2")["solutionVersion"]
+    assert (training["status"], training["trainingMode"]) == ("CREATE IN_PROGRESS", "UPDATE")
+    failed = client.describe_solution_version(solutionVersionArn=MODELS + "/m3")["solutionVersion"]
+    assert (failed["status"], failed["failureReason"]) == ("CREATE FAILED", "Not enough interactions")
+
+    metrics = client.get_solution_metrics(solutionVersionArn=MODELS + "/m1")
+    assert metrics["solutionVersionArn"] == MODELS + "/m1"
+    assert metrics["metrics"] == {"coverage": 0.21, "precision_at_25": 0.041}
+    # A version still training has no metrics yet; one that does not exist is not found.
+    with pytest.raises(client.exceptions.ResourceInUseException):
+        client.get_solution_metrics(solutionVersionArn=MODELS + "/m2")
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_solution_metrics(solutionVersionArn=MODELS + "/nope")
+    # A version that is not ACTIVE cannot be deployed.
+    with pytest.raises(client.exceptions.InvalidInputException):
+        client.create_campaign(name="early", solutionVersionArn=MODELS + "/m2")

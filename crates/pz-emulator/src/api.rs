@@ -48,6 +48,7 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeSolution",
     "DescribeSolutionVersion",
     "ListSolutionVersions",
+    "GetSolutionMetrics",
     "TagResource",
     "UntagResource",
     "ListTagsForResource",
@@ -106,6 +107,7 @@ pub fn call_in_region(
         "DescribeSolution" => describe_solution(state, input),
         "DescribeSolutionVersion" => describe_solution_version(state, input),
         "ListSolutionVersions" => list_solution_versions(state, input),
+        "GetSolutionMetrics" => get_solution_metrics(state, input),
         "TagResource" => tag_resource(state, input),
         "UntagResource" => untag_resource(state, input),
         "ListTagsForResource" => list_tags_for_resource(state, input),
@@ -723,7 +725,29 @@ fn describe_solution_version(state: &mut State, input: &Map<String, Value>) -> R
         .solution_versions
         .get(&arn)
         .ok_or_else(|| ApiError::not_found(format!("Could not find solution version with ARN {arn}")))?;
-    Ok(json!({ "solutionVersion": version }))
+    let mut body = json!(version);
+    if let Some(body) = body.as_object_mut() {
+        body.remove("metrics");
+    }
+    Ok(json!({ "solutionVersion": body }))
+}
+
+/// The version's offline metrics; only an ACTIVE version has them.
+fn get_solution_metrics(state: &mut State, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let mut checks = Checks::new(input);
+    let arn = checks.arn("solutionVersionArn", true)?.unwrap_or_default();
+    checks.finish()?;
+    let version = state
+        .solution_versions
+        .get(&arn)
+        .ok_or_else(|| ApiError::not_found(format!("Could not find solution version with ARN {arn}")))?;
+    if version.status != ACTIVE {
+        return Err(ApiError::in_use(format!(
+            "Solution version {arn} is {}; metrics are available once it is ACTIVE",
+            version.status
+        )));
+    }
+    Ok(json!({ "solutionVersionArn": arn, "metrics": version.metrics }))
 }
 
 fn list_solution_versions(state: &mut State, input: &Map<String, Value>) -> Result<Value, ApiError> {

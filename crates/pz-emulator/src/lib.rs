@@ -11,7 +11,7 @@ pub mod server;
 pub mod state;
 
 pub use api::{ApiError, Timing};
-pub use seed::{Seed, SeedError};
+pub use seed::{Seed, SeedError, SeedVersion, SeedVersionDetail};
 pub use server::{
     CONTROL_PREFIX, Emulator, EmulatorConfig, FaultKind, FaultRule, LoggedCall, RunningEmulator, StartError,
 };

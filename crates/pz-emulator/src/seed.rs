@@ -3,7 +3,9 @@
 //! ```yaml
 //! solutions:
 //!   - solutionArn: arn:aws:personalize:us-east-1:111122223333:solution/home-recs
-//!     versions: [a1b2c3d4, 5e6f7a8b]      # ACTIVE versions, oldest first
+//!     versions:                          # oldest first: an id (ACTIVE, FULL), or in detail
+//!       - a1b2c3d4
+//!       - { id: 5e6f7a8b, trainingMode: UPDATE, trainingHours: 0.4, metrics: { coverage: 0.21 } }
 //! campaigns:                             # ACTIVE from the start
 //!   - name: home-recs
 //!     solutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/home-recs/a1b2c3d4
@@ -34,9 +36,57 @@ pub struct Seed {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SeedSolution {
     pub solution_arn: String,
-    /// Version ids, oldest first; all ACTIVE.
+    /// Versions, oldest first: an id (an ACTIVE version, trained FULL) or the version in detail.
     #[serde(default)]
-    pub versions: Vec<String>,
+    pub versions: Vec<SeedVersion>,
+}
+
+/// One solution version in the seed: `v1`, or `{id: v1, status: CREATE IN_PROGRESS, metrics: {...}}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum SeedVersion {
+    Id(String),
+    Detailed(SeedVersionDetail),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedVersionDetail {
+    pub id: String,
+    /// Default ACTIVE.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Default FULL.
+    #[serde(default)]
+    pub training_mode: Option<String>,
+    #[serde(default)]
+    pub training_hours: Option<f64>,
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+    /// Offline metrics (GetSolutionMetrics), by AWS's names.
+    #[serde(default)]
+    pub metrics: BTreeMap<String, f64>,
+}
+
+impl From<&str> for SeedVersion {
+    fn from(id: &str) -> Self {
+        SeedVersion::Id(id.to_string())
+    }
+}
+
+impl From<String> for SeedVersion {
+    fn from(id: String) -> Self {
+        SeedVersion::Id(id)
+    }
+}
+
+impl SeedVersion {
+    pub fn id(&self) -> &str {
+        match self {
+            SeedVersion::Id(id) => id,
+            SeedVersion::Detailed(detail) => &detail.id,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -188,15 +238,27 @@ impl Seed {
             );
             for version in &solution.versions {
                 clock += 1.0;
-                let arn = format!("{}/{version}", solution.solution_arn);
+                let arn = format!("{}/{}", solution.solution_arn, version.id());
+                let detail = match version {
+                    SeedVersion::Id(_) => None,
+                    SeedVersion::Detailed(detail) => Some(detail),
+                };
                 state.solution_versions.insert(
                     arn.clone(),
                     SolutionVersion {
                         solution_version_arn: arn,
                         solution_arn: solution.solution_arn.clone(),
-                        status: ACTIVE.to_string(),
+                        status: detail.and_then(|d| d.status.clone()).unwrap_or_else(|| ACTIVE.to_string()),
                         creation_date_time: clock,
                         last_updated_date_time: clock,
+                        training_mode: Some(
+                            detail
+                                .and_then(|d| d.training_mode.clone())
+                                .unwrap_or_else(|| "FULL".to_string()),
+                        ),
+                        training_hours: detail.and_then(|d| d.training_hours),
+                        failure_reason: detail.and_then(|d| d.failure_reason.clone()),
+                        metrics: detail.map(|d| d.metrics.clone()).unwrap_or_default(),
                     },
                 );
             }

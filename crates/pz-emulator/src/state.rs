@@ -36,6 +36,16 @@ pub struct SolutionVersion {
     pub status: String,
     pub creation_date_time: f64,
     pub last_updated_date_time: f64,
+    /// FULL, UPDATE or AUTOTRAIN, as DescribeSolutionVersion reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_hours: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    /// Offline metrics, as GetSolutionMetrics answers them; never part of DescribeSolutionVersion.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: BTreeMap<String, f64>,
 }
 
 /// CampaignConfig as the API stores it. Kept as sent: a sent config replaces the stored one whole.
