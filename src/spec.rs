@@ -16,7 +16,7 @@ use crate::arn::SolutionVersionArn;
 /// Field names as files spell them, per mapping. `validate` rejects any other key; a test checks the schema
 /// lists the same ones.
 pub const CAMPAIGN_FIELDS: &[&str] =
-    &["name", "solutionVersionArn", "campaignArn", "minProvisionedTPS", "campaignConfig", "tags"];
+    &["name", "solutionVersionArn", "campaignArn", "minProvisionedTPS", "campaignConfig", "tags", "guard"];
 pub const CAMPAIGN_CONFIG_FIELDS: &[&str] = &[
     "syncWithLatestSolutionVersion",
     "enableMetadataWithRecommendations",
@@ -25,6 +25,19 @@ pub const CAMPAIGN_CONFIG_FIELDS: &[&str] = &[
 ];
 pub const ITEM_EXPLORATION_FIELDS: &[&str] = &["explorationWeight", "explorationItemAgeCutOff"];
 pub const RANKING_INFLUENCE_FIELDS: &[&str] = &["POPULARITY", "FRESHNESS"];
+/// The offline metrics GetSolutionMetrics reports, by AWS's names; which ones a version has depends on its
+/// recipe.
+pub const METRIC_NAMES: &[&str] = &[
+    "coverage",
+    "mean_reciprocal_rank_at_25",
+    "normalized_discounted_cumulative_gain_at_5",
+    "normalized_discounted_cumulative_gain_at_10",
+    "normalized_discounted_cumulative_gain_at_25",
+    "precision_at_5",
+    "precision_at_10",
+    "precision_at_25",
+];
+pub const GUARD_RULE_FIELDS: &[&str] = &["min", "maxDrop", "maxDropPercent"];
 
 pub const MAX_TAGS: usize = 50;
 pub const MAX_TAG_KEY_CHARS: usize = 128;
@@ -75,6 +88,34 @@ pub struct CampaignSpec {
     /// starting with `aws:` are reserved. Values are strings: quote numbers (`cost-center: "1234"`).
     #[schemars(schema_with = "tags_schema", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, String>>,
+
+    /// Optional. What a new solution version must meet before apply deploys it, per offline metric (AWS's
+    /// names, as GetSolutionMetrics reports them). Checked by plan for every change of the serving version;
+    /// a version that fails is `blocked` and never sent. Not sent to AWS.
+    #[schemars(schema_with = "guard_schema", default, skip_serializing_if = "Option::is_none")]
+    pub guard: Option<BTreeMap<String, MetricGuard>>,
+}
+
+/// The bounds one metric of a new version must meet; at least one is given, and all given must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Default, JsonSchema)]
+#[schemars(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MetricGuard {
+    /// The lowest value the new version may have, from 0.0 to 1.0.
+    #[schemars(with = "f64", default, skip_serializing_if = "Option::is_none", range(min = 0.0, max = 1.0))]
+    pub min: Option<f64>,
+
+    /// The largest drop allowed against the version serving now, in the metric's own units (0.0 to 1.0).
+    #[schemars(with = "f64", default, skip_serializing_if = "Option::is_none", range(min = 0.0, max = 1.0))]
+    pub max_drop: Option<f64>,
+
+    /// The largest drop allowed against the version serving now, in percent of its value (0 to 100).
+    #[schemars(
+        with = "f64",
+        default,
+        skip_serializing_if = "Option::is_none",
+        range(min = 0.0, max = 100.0)
+    )]
+    pub max_drop_percent: Option<f64>,
 }
 
 /// The serving configuration of a campaign (CampaignConfig in the API).
@@ -193,6 +234,20 @@ impl CampaignSpec {
         if let Some(tags) = &self.tags {
             document.insert("tags".into(), serde_json::json!(tags));
         }
+        if let Some(guard) = &self.guard {
+            let rules = guard.iter().map(|(metric, rule)| {
+                let mut map = serde_json::Map::new();
+                for (key, value) in
+                    [("min", rule.min), ("maxDrop", rule.max_drop), ("maxDropPercent", rule.max_drop_percent)]
+                {
+                    if let Some(value) = value {
+                        map.insert(key.into(), value.into());
+                    }
+                }
+                (metric.clone(), serde_json::Value::Object(map))
+            });
+            document.insert("guard".into(), serde_json::Value::Object(rules.collect()));
+        }
         document.into()
     }
 
@@ -247,6 +302,15 @@ fn tags_schema(_: &mut SchemaGenerator) -> Schema {
             "maxLength": MAX_TAG_VALUE_CHARS,
             "pattern": TAG_CHARACTERS_PATTERN
         }
+    })
+}
+
+fn guard_schema(generator: &mut SchemaGenerator) -> Schema {
+    let rule = generator.subschema_for::<MetricGuard>();
+    json_schema!({
+        "type": "object",
+        "propertyNames": { "enum": METRIC_NAMES },
+        "additionalProperties": { "allOf": [rule, { "minProperties": 1 }] }
     })
 }
 

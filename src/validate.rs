@@ -14,8 +14,9 @@ use crate::arn::{SolutionVersionArn, is_valid_name};
 use crate::diagnostic::Diagnostic;
 use crate::spec::{
     CAMPAIGN_CONFIG_FIELDS, CAMPAIGN_FIELDS, CampaignConfigSpec, CampaignSpec, ExplorationValue,
-    ITEM_EXPLORATION_FIELDS, ItemExplorationSpec, MAX_TAG_KEY_CHARS, MAX_TAG_VALUE_CHARS, MAX_TAGS,
-    NUMERIC_STRING_PATTERN, RANKING_INFLUENCE_FIELDS, RankingInfluenceSpec, TAG_CHARACTERS_PATTERN,
+    GUARD_RULE_FIELDS, ITEM_EXPLORATION_FIELDS, ItemExplorationSpec, MAX_TAG_KEY_CHARS, MAX_TAG_VALUE_CHARS,
+    MAX_TAGS, METRIC_NAMES, MetricGuard, NUMERIC_STRING_PATTERN, RANKING_INFLUENCE_FIELDS,
+    RankingInfluenceSpec, TAG_CHARACTERS_PATTERN,
 };
 use crate::yaml::{Node, Position, Value};
 
@@ -163,6 +164,7 @@ impl Checker<'_> {
         let campaign_config =
             record.get("campaignConfig").and_then(|entry| self.campaign_config(entry.value));
         let tags = record.get("tags").and_then(|entry| self.tags(entry));
+        let guard = record.get("guard").and_then(|entry| self.guard(entry.value));
 
         let (name, solution_version, version_entry) = (name?, solution_version?, version_entry?);
         let derived_arn = solution_version.campaign_arn(&name);
@@ -194,6 +196,7 @@ impl Checker<'_> {
                 min_provisioned_tps,
                 campaign_config,
                 tags,
+                guard,
             },
             campaign_arn: derived_arn,
             file: self.file.to_path_buf(),
@@ -584,6 +587,46 @@ impl Checker<'_> {
         Some(ranking)
     }
 
+    fn guard(&mut self, node: &Node) -> Option<BTreeMap<String, MetricGuard>> {
+        const PATH: &str = "guard";
+        let before = self.diagnostics.len();
+        let record = self.record(node, PATH, METRIC_NAMES, "a mapping of metric names to bounds")?;
+        let mut guard = BTreeMap::new();
+        for entry in &record.entries {
+            let path = join(PATH, entry.key);
+            let reported = self.diagnostics.len();
+            let Some(rules) = self.record(entry.value, &path, GUARD_RULE_FIELDS, "a mapping of bounds")
+            else {
+                continue;
+            };
+            // An unknown bound was reported already; only a mapping with nothing in it sets no bound.
+            if rules.entries.is_empty() && self.diagnostics.len() == reported {
+                self.report_with_help(
+                    entry.value.position,
+                    &path,
+                    format!("`{path}` sets no bound"),
+                    "give `min`, `maxDrop` or `maxDropPercent`, e.g. `min: 0.05`",
+                );
+                continue;
+            }
+            let mut rule = MetricGuard::default();
+            for bound in &rules.entries {
+                let field = join(&path, bound.key);
+                match bound.key {
+                    "min" => rule.min = self.weight(bound.value, &field),
+                    "maxDrop" => rule.max_drop = self.weight(bound.value, &field),
+                    _ => {
+                        rule.max_drop_percent = self
+                            .number(bound.value, &field, NumberRange::Percent, false)
+                            .map(|(number, _)| number)
+                    }
+                }
+            }
+            guard.insert(entry.key.to_string(), rule);
+        }
+        (self.diagnostics.len() == before).then_some(guard)
+    }
+
     fn weight(&mut self, node: &Node, path: &str) -> Option<f64> {
         self.number(node, path, NumberRange::UnitInterval, false).map(|(number, _)| number)
     }
@@ -688,6 +731,8 @@ enum NumberRange {
     UnitInterval,
     /// The exploration age cut-off, in days.
     PositiveDays,
+    /// A share in percent: 0 to 100, both included.
+    Percent,
 }
 
 impl NumberRange {
@@ -695,6 +740,7 @@ impl NumberRange {
         match self {
             NumberRange::UnitInterval => (0.0..=1.0).contains(&number),
             NumberRange::PositiveDays => number > 0.0,
+            NumberRange::Percent => (0.0..=100.0).contains(&number),
         }
     }
 
@@ -702,6 +748,7 @@ impl NumberRange {
         match self {
             NumberRange::UnitInterval => "from 0.0 to 1.0",
             NumberRange::PositiveDays => "greater than 0 (days)",
+            NumberRange::Percent => "from 0 to 100 (percent)",
         }
     }
 }
@@ -939,6 +986,51 @@ mod tests {
         ));
         assert_eq!(at(&diagnostic), (3, 14, Some("campaignArn")));
         assert!(diagnostic.message.contains("`arn:aws:personalize:us-east-1:111122223333:campaign/home`"));
+    }
+
+    #[test]
+    fn a_guard_names_aws_metrics_and_sets_bounds() {
+        let campaign = valid(&format!(
+            "{HEAD}guard:\n  precision_at_25:\n    min: 0.04\n    maxDropPercent: 5\n  coverage: {{ maxDrop: 0.02 }}\n"
+        ));
+        let guard = campaign.spec.guard.unwrap();
+        assert_eq!(
+            guard["precision_at_25"],
+            MetricGuard { min: Some(0.04), max_drop: None, max_drop_percent: Some(5.0) }
+        );
+        assert_eq!(guard["coverage"].max_drop, Some(0.02));
+
+        let diagnostic = problem(&format!("{HEAD}guard:\n  precison_at_25: {{ min: 0.04 }}\n"));
+        assert_eq!(at(&diagnostic), (4, 3, Some("guard.precison_at_25")));
+        assert_eq!(diagnostic.help.as_deref(), Some("did you mean `precision_at_25`?"));
+        let diagnostic = problem(&format!("{HEAD}guard:\n  ndcg_at_10: {{ min: 0.04 }}\n"));
+        assert!(
+            diagnostic
+                .help
+                .as_deref()
+                .is_some_and(|help| help.contains("`normalized_discounted_cumulative_gain_at_10`"))
+        );
+        let diagnostic = problem(&format!("{HEAD}guard:\n  coverage: {{ maxdrop: 0.1 }}\n"));
+        assert_eq!(diagnostic.help.as_deref(), Some("did you mean `maxDrop`?"));
+        let diagnostic = problem(&format!("{HEAD}guard:\n  coverage: {{}}\n"));
+        assert_eq!(
+            (at(&diagnostic), diagnostic.message.as_str()),
+            ((4, 13, Some("guard.coverage")), "`guard.coverage` sets no bound")
+        );
+        for (bound, expected) in [
+            ("min: 1.5", "from 0.0 to 1.0"),
+            ("maxDrop: -0.1", "from 0.0 to 1.0"),
+            ("maxDropPercent: 120", "from 0 to 100 (percent)"),
+            ("min: \"0.1\"", "found the string"),
+        ] {
+            let diagnostic = problem(&format!("{HEAD}guard:\n  coverage:\n    {bound}\n"));
+            assert_eq!(diagnostic.position.line, 5, "{bound}");
+            assert!(
+                diagnostic.message.contains(expected)
+                    || diagnostic.help.as_deref().is_some_and(|h| h.contains(expected)),
+                "{bound}: {diagnostic:?}"
+            );
+        }
     }
 
     #[test]

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use pz_apply::load::check_source;
 use pz_apply::spec::{
-    CAMPAIGN_CONFIG_FIELDS, CAMPAIGN_FIELDS, ITEM_EXPLORATION_FIELDS, RANKING_INFLUENCE_FIELDS,
-    campaign_schema_json,
+    CAMPAIGN_CONFIG_FIELDS, CAMPAIGN_FIELDS, GUARD_RULE_FIELDS, ITEM_EXPLORATION_FIELDS, METRIC_NAMES,
+    RANKING_INFLUENCE_FIELDS, campaign_schema_json,
 };
 use pz_apply::yaml::parse_documents;
 use serde_json::Value;
@@ -105,7 +105,7 @@ fn every_field_has_a_description() {
     let (mut missing, mut seen) = (Vec::new(), 0);
     walk(&schema, "", &mut missing, &mut seen);
     assert!(missing.is_empty(), "fields without a description: {missing:?}");
-    assert_eq!(seen, 14, "every field of the four mappings");
+    assert_eq!(seen, 18, "every field of the five mappings");
 }
 
 /// The validator's lists of known keys and the schema's properties are the same.
@@ -120,6 +120,10 @@ fn schema_and_validator_know_the_same_fields() {
     assert_eq!(keys(&schema["$defs"]["CampaignConfigSpec"]), set(CAMPAIGN_CONFIG_FIELDS));
     assert_eq!(keys(&schema["$defs"]["ItemExplorationSpec"]), set(ITEM_EXPLORATION_FIELDS));
     assert_eq!(keys(&schema["$defs"]["RankingInfluenceSpec"]), set(RANKING_INFLUENCE_FIELDS));
+    assert_eq!(keys(&schema["$defs"]["MetricGuard"]), set(GUARD_RULE_FIELDS));
+    let metrics: BTreeSet<String> =
+        serde_json::from_value(schema["properties"]["guard"]["propertyNames"]["enum"].clone()).unwrap();
+    assert_eq!(metrics, set(METRIC_NAMES));
     assert_eq!(schema["required"], serde_json::json!(["name", "solutionVersionArn"]));
 }
 
@@ -144,8 +148,17 @@ fn schema_and_validator_agree() {
         format!(
             "name: a\nsolutionVersionArn: {ARN}\ncampaignArn: arn:aws:personalize:us-east-1:111122223333:campaign/a\n"
         ),
+        format!(
+            "name: a\nsolutionVersionArn: {ARN}\nguard:\n  precision_at_25: {{ min: 0.04, maxDropPercent: 5 }}\n  \
+             coverage:\n    maxDrop: 0.02\n"
+        ),
     ];
     let rejected = [
+        format!("name: a\nsolutionVersionArn: {ARN}\nguard:\n  precision_at_20: {{ min: 0.04 }}\n"),
+        format!("name: a\nsolutionVersionArn: {ARN}\nguard:\n  coverage: {{}}\n"),
+        format!("name: a\nsolutionVersionArn: {ARN}\nguard:\n  coverage: {{ min: 1.5 }}\n"),
+        format!("name: a\nsolutionVersionArn: {ARN}\nguard:\n  coverage: {{ maxDropPercent: 120 }}\n"),
+        format!("name: a\nsolutionVersionArn: {ARN}\nguard:\n  coverage: {{ floor: 0.1 }}\n"),
         format!("solutionVersionArn: {ARN}\n"),
         format!("name: a.b\nsolutionVersionArn: {ARN}\n"),
         "name: a\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:campaign/a\n".to_string(),
