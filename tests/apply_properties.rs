@@ -15,7 +15,8 @@ use proptest::prelude::*;
 use pz_apply::apply::{ApplyEvent, ApplyOptions, ApplySink, CampaignResult, apply};
 use pz_apply::live::{
     CampaignStatus, CampaignSummary, CreateCampaignRequest, LiveCampaign, LiveCampaignUpdate, LiveError,
-    PersonalizeApi, ServingConfig, SolutionVersionSummary, UpdateCampaignRequest,
+    PersonalizeApi, ServingConfig, SolutionMetrics, SolutionVersionDetail, SolutionVersionSummary,
+    UpdateCampaignRequest,
 };
 use pz_apply::plan::{Observed, plan_campaign};
 use tokio::sync::watch;
@@ -143,6 +144,19 @@ impl PersonalizeApi for Model {
 
     async fn latest_solution_version(&self, _arn: &str) -> Result<Option<SolutionVersionSummary>, LiveError> {
         Ok(None)
+    }
+
+    // The model never changes the serving version, so the version checks must never read one.
+    async fn describe_solution_version(&self, arn: &str) -> Result<Option<SolutionVersionDetail>, LiveError> {
+        Err(LiveError::InvalidInput { message: format!("the model keeps its version; no read of {arn}") })
+    }
+
+    async fn solution_metrics(&self, arn: &str) -> Result<SolutionMetrics, LiveError> {
+        Err(LiveError::InvalidInput { message: format!("the model keeps its version; no read of {arn}") })
+    }
+
+    async fn newest_active_version(&self, arn: &str) -> Result<Option<String>, LiveError> {
+        Err(LiveError::InvalidInput { message: format!("the model keeps its version; no read of {arn}") })
     }
 
     async fn create_campaign(&self, _request: &CreateCampaignRequest) -> Result<String, LiveError> {

@@ -255,3 +255,43 @@ async fn credentials_never_appear_in_errors() {
     let log = serde_json::to_string(&running.emulator.requests()).unwrap();
     assert!(!log.contains("pz-apply-local"));
 }
+
+#[tokio::test]
+async fn solution_versions_and_their_metrics_through_the_sdk() {
+    let models = "arn:aws:personalize:us-east-1:111122223333:solution/models";
+    let running = support::start_emulator(serde_json::json!({
+        "solutions": [{ "solutionArn": models, "versions": [
+            { "id": "m1", "trainingHours": 2.5, "metrics": { "coverage": 0.21, "precision_at_25": 0.041 } },
+            { "id": "m2", "trainingMode": "UPDATE", "metrics": { "coverage": 0.2 } },
+            { "id": "m3", "status": "CREATE IN_PROGRESS" },
+            { "id": "m4", "status": "CREATE FAILED", "failureReason": "Not enough interactions" }
+        ]}]
+    }))
+    .await;
+    let api = api(&running, &options(1));
+    let m1 = api.describe_solution_version(&format!("{models}/m1")).await.unwrap().unwrap();
+    assert_eq!(
+        (m1.status.as_str(), m1.training_mode.as_deref(), m1.training_hours),
+        ("ACTIVE", Some("FULL"), Some(2.5))
+    );
+    assert!(m1.created_at.is_some() && m1.failure_reason.is_none());
+    let m4 = api.describe_solution_version(&format!("{models}/m4")).await.unwrap().unwrap();
+    assert_eq!(
+        (m4.status.as_str(), m4.failure_reason.as_deref()),
+        ("CREATE FAILED", Some("Not enough interactions"))
+    );
+    assert_eq!(api.describe_solution_version(&format!("{models}/nope")).await.unwrap(), None);
+
+    let metrics = api.solution_metrics(&format!("{models}/m1")).await.unwrap();
+    assert_eq!(
+        metrics,
+        BTreeMap::from([("coverage".to_string(), 0.21), ("precision_at_25".to_string(), 0.041)])
+    );
+    let training = api.solution_metrics(&format!("{models}/m3")).await.unwrap_err();
+    assert!(matches!(training, LiveError::InUse { .. }), "{training:?}");
+    // $LATEST deploys the newest ACTIVE version: m2, not the newer m3 still training or m4 that failed.
+    assert_eq!(
+        api.newest_active_version(models).await.unwrap().as_deref(),
+        Some(format!("{models}/m2").as_str())
+    );
+}

@@ -427,6 +427,18 @@ mod tests {
         ) -> Result<Option<SolutionVersionSummary>, LiveError> {
             self.0.latest_solution_version(arn).await
         }
+        async fn describe_solution_version(
+            &self,
+            arn: &str,
+        ) -> Result<Option<crate::live::SolutionVersionDetail>, LiveError> {
+            self.0.describe_solution_version(arn).await
+        }
+        async fn solution_metrics(&self, arn: &str) -> Result<crate::live::SolutionMetrics, LiveError> {
+            self.0.solution_metrics(arn).await
+        }
+        async fn newest_active_version(&self, solution_arn: &str) -> Result<Option<String>, LiveError> {
+            self.0.newest_active_version(solution_arn).await
+        }
         async fn create_campaign(&self, request: &CreateCampaignRequest) -> Result<String, LiveError> {
             self.0.create_campaign(request).await
         }

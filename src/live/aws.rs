@@ -23,7 +23,8 @@ use aws_sdk_personalize::types::{
 use super::profiles;
 use super::{
     CampaignStatus, CampaignSummary, CreateCampaignRequest, LiveCampaign, LiveCampaignUpdate, LiveError,
-    PersonalizeApi, ServingConfig, SolutionVersionSummary, UpdateCampaignRequest,
+    PersonalizeApi, ServingConfig, SolutionMetrics, SolutionVersionDetail, SolutionVersionSummary,
+    UpdateCampaignRequest,
 };
 
 /// How the SDK retries throttling and server errors.
@@ -370,6 +371,61 @@ impl PersonalizeApi for AwsPersonalize {
                 status: CampaignStatus::parse(version.status().unwrap_or_default()),
             })
         }))
+    }
+
+    async fn describe_solution_version(&self, arn: &str) -> Result<Option<SolutionVersionDetail>, LiveError> {
+        let regional = self.client_for(arn)?;
+        let result = regional.client.describe_solution_version().solution_version_arn(arn).send().await;
+        let output = match result.map_err(|error| regional.classify(error)) {
+            Ok(output) => output,
+            Err(LiveError::NotFound { .. }) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        Ok(output.solution_version().map(|version| SolutionVersionDetail {
+            arn: version.solution_version_arn().unwrap_or(arn).to_string(),
+            status: version.status().unwrap_or_default().to_string(),
+            failure_reason: version.failure_reason().map(str::to_string),
+            training_mode: version.training_mode().map(|mode| mode.as_str().to_string()),
+            training_hours: version.training_hours(),
+            created_at: version.creation_date_time().map(|time| time.as_secs_f64()),
+        }))
+    }
+
+    async fn solution_metrics(&self, arn: &str) -> Result<SolutionMetrics, LiveError> {
+        let regional = self.client_for(arn)?;
+        let output = regional
+            .client
+            .get_solution_metrics()
+            .solution_version_arn(arn)
+            .send()
+            .await
+            .map_err(|error| regional.classify(error))?;
+        Ok(output
+            .metrics()
+            .map(|metrics| metrics.iter().map(|(k, v)| (k.clone(), *v)).collect())
+            .unwrap_or_default())
+    }
+
+    async fn newest_active_version(&self, solution_arn: &str) -> Result<Option<String>, LiveError> {
+        let regional = self.client_for(solution_arn)?;
+        let pages = regional
+            .client
+            .list_solution_versions()
+            .solution_arn(solution_arn)
+            .into_paginator()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|error| regional.classify(error))?;
+        Ok(pages
+            .iter()
+            .flat_map(|page| page.solution_versions())
+            .filter(|version| version.status() == Some("ACTIVE"))
+            .filter_map(|version| {
+                Some((version.creation_date_time()?.as_secs_f64(), version.solution_version_arn()?))
+            })
+            .max_by(|(a, _), (b, _)| a.total_cmp(b))
+            .map(|(_, arn)| arn.to_string()))
     }
 
     async fn create_campaign(&self, request: &CreateCampaignRequest) -> Result<String, LiveError> {

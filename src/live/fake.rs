@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::{
     CampaignStatus, CampaignSummary, CreateCampaignRequest, LiveCampaign, LiveCampaignUpdate, LiveError,
-    PersonalizeApi, SolutionVersionSummary, UpdateCampaignRequest,
+    PersonalizeApi, SolutionMetrics, SolutionVersionDetail, SolutionVersionSummary, UpdateCampaignRequest,
 };
 
 /// A write the fake received, in order.
@@ -23,6 +23,7 @@ struct FakeState {
     campaigns: BTreeMap<String, LiveCampaign>,
     tags: BTreeMap<String, BTreeMap<String, String>>,
     latest_versions: BTreeMap<String, String>,
+    versions: BTreeMap<String, (SolutionVersionDetail, SolutionMetrics)>,
     writes: Vec<RecordedWrite>,
     /// AWS's clock for update timestamps: one second per update.
     clock: f64,
@@ -59,6 +60,11 @@ impl FakePersonalize {
 
     pub fn set_tags(&self, arn: &str, tags: BTreeMap<String, String>) {
         self.state().tags.insert(arn.to_string(), tags);
+    }
+
+    /// A solution version with its metrics, for DescribeSolutionVersion and GetSolutionMetrics.
+    pub fn insert_version(&self, version: SolutionVersionDetail, metrics: SolutionMetrics) {
+        self.state().versions.insert(version.arn.clone(), (version, metrics));
     }
 
     pub fn set_latest_version(&self, solution_arn: &str, version_arn: &str) {
@@ -114,6 +120,29 @@ impl PersonalizeApi for FakePersonalize {
             .latest_versions
             .get(solution_arn)
             .map(|arn| SolutionVersionSummary { arn: arn.clone(), status: CampaignStatus::Active }))
+    }
+
+    async fn describe_solution_version(&self, arn: &str) -> Result<Option<SolutionVersionDetail>, LiveError> {
+        Ok(self.state().versions.get(arn).map(|(version, _)| version.clone()))
+    }
+
+    async fn solution_metrics(&self, arn: &str) -> Result<SolutionMetrics, LiveError> {
+        match self.state().versions.get(arn) {
+            Some((version, metrics)) if version.is_active() => Ok(metrics.clone()),
+            Some(_) => Err(LiveError::InUse { message: format!("{arn} is not ACTIVE") }),
+            None => Err(LiveError::NotFound { message: format!("no solution version {arn}") }),
+        }
+    }
+
+    async fn newest_active_version(&self, solution_arn: &str) -> Result<Option<String>, LiveError> {
+        let prefix = format!("{solution_arn}/");
+        Ok(self
+            .state()
+            .versions
+            .values()
+            .filter(|(version, _)| version.arn.starts_with(&prefix) && version.is_active())
+            .max_by(|(a, _), (b, _)| a.created_at.unwrap_or(0.0).total_cmp(&b.created_at.unwrap_or(0.0)))
+            .map(|(version, _)| version.arn.clone()))
     }
 
     async fn create_campaign(&self, request: &CreateCampaignRequest) -> Result<String, LiveError> {

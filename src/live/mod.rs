@@ -186,6 +186,30 @@ pub struct SolutionVersionSummary {
     pub status: CampaignStatus,
 }
 
+/// A solution version as DescribeSolutionVersion reports it: whether it can serve, and how it was trained.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolutionVersionDetail {
+    pub arn: String,
+    /// ACTIVE, CREATE PENDING, CREATE IN_PROGRESS, CREATE FAILED, CREATE STOPPING, CREATE STOPPED, or
+    /// whatever AWS adds; only ACTIVE can be deployed.
+    pub status: String,
+    pub failure_reason: Option<String>,
+    /// FULL, UPDATE or AUTOTRAIN.
+    pub training_mode: Option<String>,
+    pub training_hours: Option<f64>,
+    /// Seconds since the epoch.
+    pub created_at: Option<f64>,
+}
+
+impl SolutionVersionDetail {
+    pub fn is_active(&self) -> bool {
+        self.status == "ACTIVE"
+    }
+}
+
+/// A version's offline metrics by AWS's names; a metric the recipe does not report is absent.
+pub type SolutionMetrics = BTreeMap<String, f64>;
+
 /// A campaign as ListCampaigns reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignSummary {
@@ -307,6 +331,19 @@ pub trait PersonalizeApi: Send + Sync {
         &self,
         solution_arn: &str,
     ) -> impl Future<Output = Result<Option<SolutionVersionSummary>, LiveError>> + Send;
+    /// `Ok(None)` when the version does not exist.
+    fn describe_solution_version(
+        &self,
+        arn: &str,
+    ) -> impl Future<Output = Result<Option<SolutionVersionDetail>, LiveError>> + Send;
+    /// GetSolutionMetrics: only an ACTIVE version has them.
+    fn solution_metrics(&self, arn: &str) -> impl Future<Output = Result<SolutionMetrics, LiveError>> + Send;
+    /// The newest ACTIVE version of the solution (what `$LATEST` deploys), from every page of
+    /// ListSolutionVersions; `Ok(None)` when it has none.
+    fn newest_active_version(
+        &self,
+        solution_arn: &str,
+    ) -> impl Future<Output = Result<Option<String>, LiveError>> + Send;
     /// Returns the new campaign's ARN.
     fn create_campaign(
         &self,
