@@ -7,6 +7,7 @@
 //! [`notes`] says what a reviewer should know; this module decides.
 
 pub mod compare;
+pub mod guard;
 pub mod notes;
 pub mod observe;
 pub mod request;
