@@ -27,6 +27,8 @@ pub struct LoadedCampaign {
     pub campaign_arn: String,
     pub file: std::path::PathBuf,
     pub position: Position,
+    /// Where `solutionVersionArn` is written: what a blocked version change points at.
+    pub version_position: Position,
 }
 
 static TAG_CHARACTERS: LazyLock<Regex> =
@@ -201,6 +203,7 @@ impl Checker<'_> {
             campaign_arn: derived_arn,
             file: self.file.to_path_buf(),
             position: document.position,
+            version_position: version_entry.value.position,
         })
     }
 

@@ -37,6 +37,7 @@ fn campaign(name: &str, action: Action) -> CampaignPlan {
         desired_document: value!({ "solutionVersionArn": "arn:aws:personalize:us-east-1:111122223333:solution/s/v1" }),
         observed: Observed::default(),
         desired_spec: spec(name),
+        versions: None,
     }
 }
 

@@ -17,6 +17,7 @@ use crate::live::{
     CampaignStatus, CreateCampaignRequest, LiveCampaign, LiveError, UpdateCampaignRequest, UpdateStamp,
 };
 use crate::plan::compare::{campaign_created_as, update_asks_for};
+use crate::plan::versions::{VersionReview, deploy_of, with_review};
 use crate::plan::{Action, CampaignPlan, CampaignRequest, Observed, TagChanges, plan_campaign};
 use crate::validate::LoadedCampaign;
 
@@ -152,6 +153,10 @@ struct History {
 #[derive(Debug, Clone)]
 pub struct Reconcile {
     loaded: LoadedCampaign,
+    /// The version check of the plan the user saw, and the change it checked: a later decision deploys
+    /// only that change, under that verdict.
+    review: Option<VersionReview>,
+    reviewed_change: Option<(String, Option<String>)>,
     timing: Timing,
     phase: Phase,
     history: History,
@@ -165,6 +170,8 @@ impl Reconcile {
         let last_status = plan.observed.campaign.as_ref().map(LiveCampaign::status_label);
         Reconcile {
             loaded,
+            review: plan.versions.clone(),
+            reviewed_change: deploy_of(&plan),
             timing,
             phase: Phase::Decide { plan: Box::new(plan), observed_at, shown: true },
             history: History::default(),
@@ -219,7 +226,7 @@ impl Reconcile {
         let phase = std::mem::replace(&mut self.phase, Phase::Moving);
         self.phase = match (phase, outcome) {
             (Phase::Recheck { shown }, Outcome::Observed(Ok(observed))) => {
-                let fresh = plan_campaign(&self.loaded, &observed);
+                let fresh = self.plan_for(&observed);
                 self.note_status(observed.campaign.as_ref());
                 if same_decision(&shown, &fresh) {
                     Phase::Decide { plan: Box::new(fresh), observed_at: now, shown: false }
@@ -229,7 +236,7 @@ impl Reconcile {
             }
             (Phase::Settled(_) | Phase::Reread, Outcome::Observed(Ok(observed))) => {
                 self.note_status(observed.campaign.as_ref());
-                let plan = plan_campaign(&self.loaded, &observed);
+                let plan = self.plan_for(&observed);
                 Phase::Decide { plan: Box::new(plan), observed_at: now, shown: false }
             }
             (Phase::Recheck { .. } | Phase::Settled(_) | Phase::Reread, Outcome::Observed(Err(error))) => {
@@ -251,6 +258,15 @@ impl Reconcile {
             }
             (phase, _) => phase,
         };
+    }
+
+    /// The plan for a new observation, under the version check of the plan the user saw.
+    fn plan_for(&self, observed: &Observed) -> CampaignPlan {
+        with_review(
+            plan_campaign(&self.loaded, observed),
+            self.review.as_ref(),
+            self.reviewed_change.as_ref(),
+        )
     }
 
     fn note_status(&mut self, campaign: Option<&LiveCampaign>) {

@@ -8,6 +8,7 @@ use crate::cli::{PlanArgs, PlanFormat};
 use crate::commands::validate::ProblemsOnStdout;
 use crate::commands::{Environment, Outcome};
 use crate::error::Error;
+use crate::plan::versions::review_versions;
 use crate::plan::{observe, plan_all, unmanaged};
 use crate::render::{self, text::TextOptions};
 
@@ -23,17 +24,19 @@ pub fn run(
         PlanFormat::Text | PlanFormat::Markdown => ProblemsOnStdout::Nothing,
     };
     let catalog = super::validate::load_valid(&args.paths, on_stdout, stdout, stderr)?;
-    let (observed, unmanaged) = super::runtime()?.block_on(async {
+    let (plan, failures, unmanaged) = super::runtime()?.block_on(async {
         let (api, _emulator) = super::connect(&args.connection, &catalog.campaigns).await?;
         let api = Arc::new(api);
-        let observed = observe(api.clone(), &catalog.campaigns, args.concurrency as usize).await;
+        let concurrency = args.concurrency as usize;
+        let observed = observe(api.clone(), &catalog.campaigns, concurrency).await;
+        let (mut plan, mut failures) = plan_all(&catalog.campaigns, observed);
+        failures.extend(review_versions(api.clone(), &mut plan, &catalog.campaigns, concurrency).await);
         let unmanaged = match args.show_unmanaged {
             true => Some(unmanaged(api.as_ref(), &catalog.campaigns).await?),
             false => None,
         };
-        Ok::<_, Error>((observed, unmanaged))
+        Ok::<_, Error>((plan, failures, unmanaged))
     })?;
-    let (plan, failures) = plan_all(&catalog.campaigns, observed);
     if !failures.is_empty() {
         // A plan with holes would not be what apply does: report each failure and print no plan.
         return Err(super::calls_failed(&failures, catalog.campaigns.len(), stderr)?);

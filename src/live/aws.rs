@@ -383,6 +383,7 @@ impl PersonalizeApi for AwsPersonalize {
         };
         Ok(output.solution_version().map(|version| SolutionVersionDetail {
             arn: version.solution_version_arn().unwrap_or(arn).to_string(),
+            solution_arn: version.solution_arn().map(str::to_string),
             status: version.status().unwrap_or_default().to_string(),
             failure_reason: version.failure_reason().map(str::to_string),
             training_mode: version.training_mode().map(|mode| mode.as_str().to_string()),

@@ -190,6 +190,8 @@ pub struct SolutionVersionSummary {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SolutionVersionDetail {
     pub arn: String,
+    /// The solution the version belongs to, as AWS reports it.
+    pub solution_arn: Option<String>,
     /// ACTIVE, CREATE PENDING, CREATE IN_PROGRESS, CREATE FAILED, CREATE STOPPING, CREATE STOPPED, or
     /// whatever AWS adds; only ACTIVE can be deployed.
     pub status: String,

@@ -11,6 +11,7 @@ pub mod guard;
 pub mod notes;
 pub mod observe;
 pub mod request;
+pub mod versions;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -121,6 +122,8 @@ pub struct CampaignPlan {
     /// The file's campaign, so that a saved plan can be applied without the files
     /// ([`CampaignSpec::to_document`] gives it in the file's format).
     pub desired_spec: CampaignSpec,
+    /// What the versions of a change of serving version are, and whether the file's guard lets it through.
+    pub versions: Option<versions::VersionReview>,
 }
 
 impl CampaignPlan {
@@ -224,6 +227,7 @@ fn decide_from(
         desired_document: Value::Null,
         observed: Observed::default(),
         desired_spec: spec.clone(),
+        versions: None,
     };
     let Some(live) = &observed.campaign else {
         plan.action = Action::Create;

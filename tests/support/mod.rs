@@ -112,7 +112,7 @@ pub fn write_operations(running: &RunningEmulator) -> Vec<String> {
         .requests()
         .into_iter()
         .map(|call| call.operation)
-        .filter(|operation| !operation.starts_with("Describe") && !operation.starts_with("List"))
+        .filter(|operation| !["Describe", "List", "Get"].iter().any(|read| operation.starts_with(read)))
         .collect()
 }
 

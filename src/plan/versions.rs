@@ -1,0 +1,320 @@
+//! Version checks: for every campaign whose plan changes the version it serves, the target version must
+//! exist, belong to the file's solution and be ACTIVE, and meet the file's `guard:` against the version
+//! serving now. Read-only: DescribeSolutionVersion and GetSolutionMetrics, once per distinct version.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OnceCell;
+
+use super::guard::{self, GuardFailure};
+use super::{Action, CampaignPlan, Plan, TagChanges, observe::patiently};
+use crate::arn::SolutionVersionArn;
+use crate::live::{
+    CallSlots, LiveError, PersonalizeApi, SolutionMetrics, SolutionVersionDetail, map_concurrently,
+};
+use crate::validate::LoadedCampaign;
+
+/// One version as the review shows it: what DescribeSolutionVersion said (`None`: it does not exist) and,
+/// for an ACTIVE version, its offline metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionFacts {
+    pub arn: String,
+    pub detail: Option<SolutionVersionDetail>,
+    pub metrics: Option<SolutionMetrics>,
+}
+
+/// What plan found about a change of the serving version, or, for a campaign on `$LATEST`, about the
+/// version AWS deployed for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionReview {
+    /// The version apply would deploy; `None` for a `$LATEST` campaign whose version does not change.
+    pub target: Option<VersionFacts>,
+    /// The version serving now; `None` for a create.
+    pub serving: Option<VersionFacts>,
+    /// The guard's bounds the target does not meet (for `$LATEST` without a change: the serving version).
+    pub guard_failures: Vec<GuardFailure>,
+    /// Why the change cannot be deployed, with the file's place of `solutionVersionArn`.
+    pub blocked: Option<String>,
+}
+
+impl VersionReview {
+    /// Both versions were trained, at different times: their metrics come from different data.
+    pub fn trained_apart(&self) -> bool {
+        let created = |facts: &Option<VersionFacts>| {
+            facts.as_ref().and_then(|facts| facts.detail.as_ref()).and_then(|detail| detail.created_at)
+        };
+        matches!((created(&self.target), created(&self.serving)), (Some(a), Some(b)) if (a - b).abs() >= 1.0)
+    }
+}
+
+/// The change of version a plan makes: the ARN the file asks for and the one serving now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum VersionChange {
+    /// Create, or update of `solutionVersionArn`.
+    Deploy { wanted: String, serving: Option<String> },
+    /// A `$LATEST` campaign whose version does not change: AWS deploys new versions itself.
+    FollowsLatest { serving: String },
+}
+
+fn version_change(plan: &CampaignPlan) -> Option<VersionChange> {
+    let wanted = plan.desired_spec.solution_version_arn.clone();
+    let live = plan.observed.campaign.as_ref();
+    let serving = live.map(|live| {
+        // The in-flight update decides what will serve; `$LATEST` as AWS reports it names no version.
+        let version = live
+            .update_in_flight()
+            .and_then(|update| update.solution_version_arn.clone())
+            .unwrap_or_else(|| live.solution_version_arn.clone());
+        match &plan.observed.latest_version {
+            Some(latest) if version.ends_with("/$LATEST") => latest.arn.clone(),
+            _ => version,
+        }
+    });
+    match plan.action {
+        Action::Create => Some(VersionChange::Deploy { wanted, serving: None }),
+        Action::Update if plan.changes.iter().any(|change| change.path == "solutionVersionArn") => {
+            Some(VersionChange::Deploy { wanted, serving })
+        }
+        _ if wanted.ends_with("/$LATEST") => serving
+            .filter(|serving| !serving.ends_with("/$LATEST"))
+            .map(|serving| VersionChange::FollowsLatest { serving }),
+        _ => None,
+    }
+}
+
+type FactsAnswer = Result<VersionFacts, LiveError>;
+type NewestAnswer = Result<Option<String>, LiveError>;
+
+/// Each version read once per run, and each solution's newest ACTIVE version once.
+#[derive(Debug, Default)]
+pub struct VersionCache {
+    facts: Mutex<HashMap<String, Arc<OnceCell<FactsAnswer>>>>,
+    newest: Mutex<HashMap<String, Arc<OnceCell<NewestAnswer>>>>,
+}
+
+fn cell<T>(map: &Mutex<HashMap<String, Arc<OnceCell<T>>>>, key: &str) -> Arc<OnceCell<T>> {
+    map.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).entry(key.to_string()).or_default().clone()
+}
+
+impl VersionCache {
+    async fn facts<A: PersonalizeApi>(&self, api: &A, slots: &CallSlots, arn: &str) -> FactsAnswer {
+        let cell = cell(&self.facts, arn);
+        cell.get_or_init(|| async {
+            let detail = patiently(|| slots.call(api.describe_solution_version(arn))).await?;
+            let metrics = match &detail {
+                Some(detail) if detail.is_active() => {
+                    match patiently(|| slots.call(api.solution_metrics(arn))).await {
+                        Ok(metrics) => Some(metrics),
+                        // Became not ACTIVE between the two reads: it has no metrics to show.
+                        Err(LiveError::InUse { .. }) => None,
+                        Err(error) => return Err(error),
+                    }
+                }
+                _ => None,
+            };
+            Ok(VersionFacts { arn: arn.to_string(), detail, metrics })
+        })
+        .await
+        .clone()
+    }
+
+    async fn newest<A: PersonalizeApi>(
+        &self,
+        api: &A,
+        slots: &CallSlots,
+        solution_arn: &str,
+    ) -> NewestAnswer {
+        let cell = cell(&self.newest, solution_arn);
+        cell.get_or_init(|| patiently(|| slots.call(api.newest_active_version(solution_arn)))).await.clone()
+    }
+}
+
+/// Reviews the version change of every campaign in `plan` that makes one, at most `concurrency` calls at
+/// a time, and applies each review to its campaign's plan. A failed read fails that campaign's plan.
+pub async fn review_versions<A: PersonalizeApi + 'static>(
+    api: Arc<A>,
+    plan: &mut Plan,
+    campaigns: &[LoadedCampaign],
+    concurrency: usize,
+) -> Vec<(String, LiveError)> {
+    let cache = Arc::new(VersionCache::default());
+    let work: Vec<(usize, VersionChange, LoadedCampaign)> = plan
+        .campaigns
+        .iter()
+        .enumerate()
+        .filter_map(|(index, campaign)| {
+            let change = version_change(campaign)?;
+            let loaded = campaigns.iter().find(|loaded| loaded.campaign_arn == campaign.arn)?;
+            Some((index, change, loaded.clone()))
+        })
+        .collect();
+    if work.is_empty() {
+        return Vec::new();
+    }
+    let indexes: Vec<usize> = work.iter().map(|(index, _, _)| *index).collect();
+    let reviews = map_concurrently(work, concurrency, move |(_, change, loaded), slots| {
+        let (api, cache) = (api.clone(), cache.clone());
+        async move { review(api.as_ref(), &slots, &cache, &change, &loaded).await }
+    })
+    .await;
+    let mut failures = Vec::new();
+    for (index, review) in indexes.into_iter().zip(reviews) {
+        let campaign = &mut plan.campaigns[index];
+        match review {
+            Ok(review) => apply_review(campaign, review),
+            Err(error) => failures.push((campaign.name.clone(), error)),
+        }
+    }
+    failures
+}
+
+async fn review<A: PersonalizeApi>(
+    api: &A,
+    slots: &CallSlots,
+    cache: &VersionCache,
+    change: &VersionChange,
+    loaded: &LoadedCampaign,
+) -> Result<VersionReview, LiveError> {
+    let place = format!("{}:{}", loaded.file.display(), loaded.version_position.line);
+    let guard = loaded.spec.guard.as_ref();
+    match change {
+        VersionChange::FollowsLatest { serving } => {
+            let serving = cache.facts(api, slots, serving).await?;
+            let guard_failures = match (guard, &serving.metrics) {
+                (Some(guard), Some(metrics)) => guard::check(guard, metrics, None),
+                _ => Vec::new(),
+            };
+            Ok(VersionReview { target: None, serving: Some(serving), guard_failures, blocked: None })
+        }
+        VersionChange::Deploy { wanted, serving } => {
+            let serving = match serving {
+                Some(serving) => Some(cache.facts(api, slots, serving).await?),
+                None => None,
+            };
+            let wanted_arn = SolutionVersionArn::parse(wanted).ok();
+            let target_arn = match &wanted_arn {
+                Some(arn) if arn.is_latest() => match cache.newest(api, slots, &arn.solution_arn()).await? {
+                    Some(newest) => newest,
+                    None => {
+                        let blocked = format!(
+                            "{place}: the solution {} has no ACTIVE version, so $LATEST would serve nothing; train one first",
+                            arn.solution_arn()
+                        );
+                        return Ok(VersionReview {
+                            target: None,
+                            serving,
+                            guard_failures: Vec::new(),
+                            blocked: Some(blocked),
+                        });
+                    }
+                },
+                _ => wanted.clone(),
+            };
+            let target = cache.facts(api, slots, &target_arn).await?;
+            let blocked =
+                target_problem(&target, wanted_arn.as_ref()).map(|problem| format!("{place}: {problem}"));
+            let guard_failures = match (guard, &target.metrics, &blocked) {
+                (Some(guard), Some(metrics), None) => guard::check(
+                    guard,
+                    metrics,
+                    serving.as_ref().and_then(|serving| serving.metrics.as_ref()),
+                ),
+                _ => Vec::new(),
+            };
+            let blocked = blocked.or_else(|| {
+                (!guard_failures.is_empty()).then(|| {
+                    let failed: Vec<String> = guard_failures.iter().map(ToString::to_string).collect();
+                    format!("{place}: the new version fails the file's guard: {}", failed.join("; "))
+                })
+            });
+            Ok(VersionReview { target: Some(target), serving, guard_failures, blocked })
+        }
+    }
+}
+
+/// Why `target` cannot be deployed, if it cannot.
+fn target_problem(target: &VersionFacts, wanted: Option<&SolutionVersionArn>) -> Option<String> {
+    let Some(detail) = &target.detail else {
+        return Some(format!("the solution version {} does not exist", target.arn));
+    };
+    if let (Some(wanted), Some(solution)) = (wanted, &detail.solution_arn)
+        && *solution != wanted.solution_arn()
+    {
+        return Some(format!(
+            "the solution version {} belongs to {solution}, not to {} as the file says",
+            target.arn,
+            wanted.solution_arn()
+        ));
+    }
+    match detail.status.as_str() {
+        "ACTIVE" => None,
+        "CREATE FAILED" => Some(format!(
+            "the solution version {} failed training: {}",
+            target.arn,
+            detail.failure_reason.as_deref().unwrap_or("no reason given")
+        )),
+        status => Some(format!(
+            "the solution version {} is not ACTIVE yet ({status}); apply once it has finished training",
+            target.arn
+        )),
+    }
+}
+
+/// Puts a review into a campaign's plan: a blocked change sends nothing at all.
+pub fn apply_review(plan: &mut CampaignPlan, review: VersionReview) {
+    if let Some(reason) = &review.blocked {
+        plan.action = Action::Blocked;
+        plan.blocked_reason = Some(reason.clone());
+        plan.request = None;
+        plan.tags = TagChanges::default();
+    } else if review.target.is_none() && !review.guard_failures.is_empty() {
+        let failed: Vec<String> = review.guard_failures.iter().map(ToString::to_string).collect();
+        plan.notes.push(format!(
+            "warning: the version $LATEST serves fails the file's guard ({}); AWS deployed it, pz-apply has nothing to send",
+            failed.join("; ")
+        ));
+    }
+    if review.trained_apart() {
+        plan.notes.push(
+            "the versions were trained at different times, on different data: their metrics are not strictly comparable"
+                .to_string(),
+        );
+    }
+    plan.versions = Some(review);
+}
+
+/// The review of the plan the user saw, held against a plan decided again later (after the prompt, or
+/// after someone else's update): the same change keeps its verdict; a change that was not reviewed is
+/// blocked rather than sent unchecked.
+pub fn with_review(
+    mut plan: CampaignPlan,
+    reviewed: Option<&VersionReview>,
+    reviewed_change: Option<&(String, Option<String>)>,
+) -> CampaignPlan {
+    let change = match version_change(&plan) {
+        Some(VersionChange::Deploy { wanted, serving }) => (wanted, serving),
+        _ => return plan,
+    };
+    match (reviewed, reviewed_change) {
+        (Some(review), Some(seen)) if *seen == change => apply_review(&mut plan, review.clone()),
+        _ => {
+            plan.action = Action::Blocked;
+            plan.request = None;
+            plan.tags = TagChanges::default();
+            plan.blocked_reason = Some(
+                "the version to deploy or the one serving changed since the plan checked them; run apply again"
+                    .to_string(),
+            );
+        }
+    }
+    plan
+}
+
+/// The (wanted, serving) versions of a plan's deploy, if it makes one: what [`with_review`] compares.
+pub fn deploy_of(plan: &CampaignPlan) -> Option<(String, Option<String>)> {
+    match version_change(plan) {
+        Some(VersionChange::Deploy { wanted, serving }) => Some((wanted, serving)),
+        _ => None,
+    }
+}
