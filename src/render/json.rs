@@ -96,6 +96,12 @@ fn campaign_document(campaign: &CampaignPlan, with_fingerprint: bool) -> Value {
         "notes": campaign.notes,
         "in_flight": campaign.in_flight.as_ref().map(|status| status.as_str()),
         "blocked_reason": campaign.blocked_reason,
+        "versions": campaign.versions.as_ref().map(|review| json!({
+            "serving": review.serving.as_ref().map(super::version_json),
+            "new": review.target.as_ref().map(super::version_json),
+            "guard_failures": review.guard_failures.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "trained_apart": review.trained_apart(),
+        })),
     });
     if with_fingerprint {
         // What `apply --plan` needs: the fingerprint to compare, what was observed to say what changed, and

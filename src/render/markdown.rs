@@ -130,6 +130,19 @@ fn details_block(campaign: &CampaignPlan) -> String {
     if campaign.request.is_none() && !campaign.tags.is_empty() {
         block.push_str("Only tags change: no UpdateCampaign is sent.\n\n");
     }
+    if let Some(review) = &campaign.versions {
+        let table = super::version_table(review);
+        block.push_str("| version |");
+        for (label, id) in &table.columns {
+            block.push_str(&format!(" {label} `{}` |", escape(id)));
+        }
+        block.push_str(&format!("\n|---|{}\n", "---:|".repeat(table.columns.len())));
+        for (label, cells) in &table.rows {
+            let cells: Vec<String> = cells.iter().map(|cell| escape(cell)).collect();
+            block.push_str(&format!("| {} | {} |\n", escape(label), cells.join(" | ")));
+        }
+        block.push('\n');
+    }
     for note in &campaign.notes {
         block.push_str(&format!("- {}\n", escape(note)));
     }

@@ -66,10 +66,39 @@ fn write_campaign(out: &mut dyn Write, campaign: &CampaignPlan, style: &Style) -
             style.paint("32", &show(change.after.as_ref()))
         )?;
     }
+    if let Some(review) = &campaign.versions {
+        write_versions(out, review)?;
+    }
     for note in &campaign.notes {
         writeln!(out, "    {}", style.paint("2", &format!("note: {note}")))?;
     }
     writeln!(out)
+}
+
+/// The versions side by side: one column each, a row per fact and per metric.
+fn write_versions(out: &mut dyn Write, review: &crate::plan::versions::VersionReview) -> io::Result<()> {
+    let table = super::version_table(review);
+    let label_width = table.rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0).max(8);
+    let widths: Vec<usize> = (0..table.columns.len())
+        .map(|column| {
+            let (label, id) = &table.columns[column];
+            let header = format!("{label} {id}").len();
+            table.rows.iter().map(|(_, cells)| cells[column].len()).max().unwrap_or(0).max(header)
+        })
+        .collect();
+    let mut header = format!("    {:label_width$}", "versions");
+    for ((label, id), width) in table.columns.iter().zip(&widths) {
+        header.push_str(&format!("  {:>width$}", format!("{label} {id}")));
+    }
+    writeln!(out, "{}", header.trim_end())?;
+    for (label, cells) in &table.rows {
+        let mut line = format!("      {label:label_width$}");
+        for (cell, width) in cells.iter().zip(&widths) {
+            line.push_str(&format!("{cell:>width$}  "));
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
 }
 
 /// "2 to create, 1 to update, 14 unchanged", with waits and blocks named only when there are some.
