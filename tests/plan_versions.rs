@@ -100,6 +100,14 @@ async fn a_better_version_passes_and_both_are_shown_side_by_side() {
     assert!(support::write_operations(&running).is_empty());
     let described: Vec<Value> = operations(&running, "DescribeSolutionVersion");
     assert_eq!(described.len(), 3 * 2, "serving and new, once per plan run");
+
+    // Apply deploys it: one UpdateCampaign to v2.
+    let mut apply = support::pz_apply_against(dir.path(), &running);
+    apply.args(["apply", "--auto-approve", "--timeout", "2s"]);
+    support::output(apply).await;
+    let updates = operations(&running, "UpdateCampaign");
+    assert_eq!(updates.len(), 1);
+    assert_eq!(updates[0]["solutionVersionArn"], version("v2"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -318,3 +318,61 @@ pub fn deploy_of(plan: &CampaignPlan) -> Option<(String, Option<String>)> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::fake::active_campaign;
+    use crate::load::check_source;
+    use crate::plan::{Observed, plan_campaign};
+
+    fn loaded(version: &str) -> LoadedCampaign {
+        let source = format!(
+            "name: home\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/s/{version}\n"
+        );
+        check_source(std::path::Path::new("home.yaml"), &source).0.remove(0)
+    }
+
+    fn observed(serving: &str) -> Observed {
+        let mut campaign = active_campaign("home");
+        campaign.solution_version_arn =
+            format!("arn:aws:personalize:us-east-1:111122223333:solution/s/{serving}");
+        Observed { campaign: Some(campaign), ..Observed::default() }
+    }
+
+    #[test]
+    fn a_later_decision_keeps_the_verdict_only_for_the_change_that_was_checked() {
+        let file = loaded("v2");
+        let shown = plan_campaign(&file, &observed("v1"));
+        let checked = deploy_of(&shown);
+        let passed = VersionReview { target: None, serving: None, guard_failures: Vec::new(), blocked: None };
+        // The same change, decided again: the verdict holds and the update goes ahead.
+        let again = with_review(plan_campaign(&file, &observed("v1")), Some(&passed), checked.as_ref());
+        assert_eq!(again.action, Action::Update);
+        // Someone moved the campaign to v3 meanwhile: the guard was checked against v1, so nothing is sent.
+        let moved = with_review(plan_campaign(&file, &observed("v3")), Some(&passed), checked.as_ref());
+        assert_eq!((moved.action, moved.request.is_none()), (Action::Blocked, true));
+        // A change no review saw is never sent unchecked; no change at all needs none.
+        let unchecked = with_review(plan_campaign(&file, &observed("v1")), None, None);
+        assert_eq!(unchecked.action, Action::Blocked);
+        let settled = with_review(plan_campaign(&file, &observed("v2")), Some(&passed), checked.as_ref());
+        assert_eq!(settled.action, Action::NoOp);
+    }
+
+    #[test]
+    fn a_blocked_review_sends_nothing_at_all() {
+        let file = loaded("v2");
+        let mut plan = plan_campaign(&file, &observed("v1"));
+        let blocked = VersionReview {
+            target: None,
+            serving: None,
+            guard_failures: Vec::new(),
+            blocked: Some("home.yaml:2: the solution version does not exist".into()),
+        };
+        apply_review(&mut plan, blocked);
+        assert_eq!(
+            (plan.action, plan.request.is_none(), plan.tags.is_empty()),
+            (Action::Blocked, true, true)
+        );
+    }
+}
