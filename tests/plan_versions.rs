@@ -315,3 +315,34 @@ async fn the_markdown_with_version_tables_stays_within_the_comment_budget() {
     assert!(markdown.contains("| version | serving `v1` | new `v2` |"));
     assert!(markdown.contains("left out to keep this comment under GitHub's size limit"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn latest_needs_an_active_version_to_deploy() {
+    let running = support::start_emulator(json!({
+        "solutions": [{ "solutionArn": SOLUTION, "versions": [
+            { "id": "v4", "status": "CREATE IN_PROGRESS" }
+        ]}]
+    }))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
+    std::fs::write(
+        dir.path().join("campaigns/home.yaml"),
+        format!(
+            "name: home\nsolutionVersionArn: {}\ncampaignConfig:\n  syncWithLatestSolutionVersion: true\n",
+            version("$LATEST")
+        ),
+    )
+    .unwrap();
+    let (code, plan) = plan_json(dir.path(), &running).await;
+    assert_eq!(code, 2);
+    assert_eq!(plan["campaigns"][0]["action"], "blocked");
+    assert_eq!(
+        plan["campaigns"][0]["blocked_reason"],
+        format!(
+            "campaigns/home.yaml:2: the solution {SOLUTION} has no ACTIVE version, so $LATEST would serve nothing; train one first"
+        )
+    );
+    assert_eq!(operations(&running, "ListSolutionVersions").len(), 1);
+    assert!(support::write_operations(&running).is_empty());
+}
