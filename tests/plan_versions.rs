@@ -225,13 +225,18 @@ async fn latest_shows_what_aws_deployed_and_warns_when_it_fails_the_guard() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("campaigns")).unwrap();
+    let file = format!(
+        "name: home\nsolutionVersionArn: {}\ncampaignConfig:\n  syncWithLatestSolutionVersion: true\n",
+        version("$LATEST")
+    );
+    // Without a guard there is nothing to check: no table, no version read.
+    std::fs::write(dir.path().join("campaigns/home.yaml"), &file).unwrap();
+    let (code, plan) = plan_json(dir.path(), &running).await;
+    assert_eq!((code, &plan["campaigns"][0]["versions"]), (0, &Value::Null));
+    assert!(operations(&running, "DescribeSolutionVersion").is_empty());
     std::fs::write(
         dir.path().join("campaigns/home.yaml"),
-        format!(
-            "name: home\nsolutionVersionArn: {}\ncampaignConfig:\n  syncWithLatestSolutionVersion: true\n\
-             guard:\n  coverage: {{ min: 0.1 }}\n",
-            version("$LATEST")
-        ),
+        format!("{file}guard:\n  coverage: {{ min: 0.1 }}\n"),
     )
     .unwrap();
     let (code, plan) = plan_json(dir.path(), &running).await;

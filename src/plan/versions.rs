@@ -53,7 +53,7 @@ impl VersionReview {
 enum VersionChange {
     /// Create, or update of `solutionVersionArn`.
     Deploy { wanted: String, serving: Option<String> },
-    /// A `$LATEST` campaign whose version does not change: AWS deploys new versions itself.
+    /// A `$LATEST` campaign with a guard whose version does not change: AWS deploys new versions itself.
     FollowsLatest { serving: String },
 }
 
@@ -76,7 +76,9 @@ fn version_change(plan: &CampaignPlan) -> Option<VersionChange> {
         Action::Update if plan.changes.iter().any(|change| change.path == "solutionVersionArn") => {
             Some(VersionChange::Deploy { wanted, serving })
         }
-        _ if wanted.ends_with("/$LATEST") => serving
+        // Without a guard there is nothing to check, and a table on every plan of such a campaign would
+        // only bury the change under review.
+        _ if wanted.ends_with("/$LATEST") && plan.desired_spec.guard.is_some() => serving
             .filter(|serving| !serving.ends_with("/$LATEST"))
             .map(|serving| VersionChange::FollowsLatest { serving }),
         _ => None,
