@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::state::{
     ACTIVE, CREATE_FAILED, CREATE_PENDING, Campaign, CampaignConfig, CampaignUpdate, DELETE_PENDING, Job,
-    Outcome, State,
+    Outcome, SolutionVersion, State,
 };
 
 /// An error as the API returns it: a code (`__type`), a message and an HTTP status.
@@ -717,15 +717,22 @@ fn describe_solution(state: &mut State, input: &Map<String, Value>) -> Result<Va
     Ok(json!({ "solution": body }))
 }
 
-fn describe_solution_version(state: &mut State, input: &Map<String, Value>) -> Result<Value, ApiError> {
+/// The solution version the input's `solutionVersionArn` names.
+fn requested_version<'s>(
+    state: &'s State,
+    input: &Map<String, Value>,
+) -> Result<&'s SolutionVersion, ApiError> {
     let mut checks = Checks::new(input);
     let arn = checks.arn("solutionVersionArn", true)?.unwrap_or_default();
     checks.finish()?;
-    let version = state
+    state
         .solution_versions
         .get(&arn)
-        .ok_or_else(|| ApiError::not_found(format!("Could not find solution version with ARN {arn}")))?;
-    let mut body = json!(version);
+        .ok_or_else(|| ApiError::not_found(format!("Could not find solution version with ARN {arn}")))
+}
+
+fn describe_solution_version(state: &mut State, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let mut body = json!(requested_version(state, input)?);
     if let Some(body) = body.as_object_mut() {
         body.remove("metrics");
     }
@@ -734,13 +741,8 @@ fn describe_solution_version(state: &mut State, input: &Map<String, Value>) -> R
 
 /// The version's offline metrics; only an ACTIVE version has them.
 fn get_solution_metrics(state: &mut State, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let mut checks = Checks::new(input);
-    let arn = checks.arn("solutionVersionArn", true)?.unwrap_or_default();
-    checks.finish()?;
-    let version = state
-        .solution_versions
-        .get(&arn)
-        .ok_or_else(|| ApiError::not_found(format!("Could not find solution version with ARN {arn}")))?;
+    let version = requested_version(state, input)?;
+    let arn = &version.solution_version_arn;
     if version.status != ACTIVE {
         return Err(ApiError::in_use(format!(
             "Solution version {arn} is {}; metrics are available once it is ACTIVE",
