@@ -26,6 +26,7 @@ fn campaign(name: &str, action: Action) -> CampaignPlan {
         arn: format!("arn:aws:personalize:us-east-1:111122223333:campaign/{name}"),
         file: PathBuf::from(format!("campaigns/{name}.yaml")),
         position: Position { line: 3, column: 1, len: 0 },
+        version_position: Position { line: 4, column: 21, len: 0 },
         action,
         changes: Vec::new(),
         request: None,

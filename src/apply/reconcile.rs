@@ -17,7 +17,7 @@ use crate::live::{
     CampaignStatus, CreateCampaignRequest, LiveCampaign, LiveError, UpdateCampaignRequest, UpdateStamp,
 };
 use crate::plan::compare::{campaign_created_as, update_asks_for};
-use crate::plan::versions::{VersionReview, deploy_of, with_review};
+use crate::plan::versions::{VersionReview, with_review};
 use crate::plan::{Action, CampaignPlan, CampaignRequest, Observed, TagChanges, plan_campaign};
 use crate::validate::LoadedCampaign;
 
@@ -153,10 +153,9 @@ struct History {
 #[derive(Debug, Clone)]
 pub struct Reconcile {
     loaded: LoadedCampaign,
-    /// The version check of the plan the user saw, and the change it checked: a later decision deploys
-    /// only that change, under that verdict.
+    /// The version check of the plan the user saw: a later decision deploys only the change it checked,
+    /// under its verdict.
     review: Option<VersionReview>,
-    reviewed_change: Option<(String, Option<String>)>,
     timing: Timing,
     phase: Phase,
     history: History,
@@ -171,7 +170,6 @@ impl Reconcile {
         Reconcile {
             loaded,
             review: plan.versions.clone(),
-            reviewed_change: deploy_of(&plan),
             timing,
             phase: Phase::Decide { plan: Box::new(plan), observed_at, shown: true },
             history: History::default(),
@@ -262,11 +260,7 @@ impl Reconcile {
 
     /// The plan for a new observation, under the version check of the plan the user saw.
     fn plan_for(&self, observed: &Observed) -> CampaignPlan {
-        with_review(
-            plan_campaign(&self.loaded, observed),
-            self.review.as_ref(),
-            self.reviewed_change.as_ref(),
-        )
+        with_review(plan_campaign(&self.loaded, observed), self.review.as_ref())
     }
 
     fn note_status(&mut self, campaign: Option<&LiveCampaign>) {

@@ -19,8 +19,7 @@ use crate::commands::{Environment, Outcome};
 use crate::error::Error;
 use crate::error::plural;
 use crate::load::check_source;
-use crate::plan::versions::review_versions;
-use crate::plan::{Action, CampaignPlan, Plan, SolutionCache, fingerprint, observe_with, plan_all};
+use crate::plan::{Action, CampaignPlan, Plan, SolutionCache, fingerprint, plan_live};
 use crate::render::{self, text::TextOptions};
 use crate::validate::LoadedCampaign;
 
@@ -63,12 +62,8 @@ pub fn run(
     let observed_at = tokio::time::Instant::now();
     let solutions = Arc::new(SolutionCache::default());
     let concurrency = args.concurrency as usize;
-    let (plan, failures) = runtime.block_on(async {
-        let observed = observe_with(api.clone(), &campaigns, concurrency, solutions.clone()).await;
-        let (mut plan, mut failures) = plan_all(&campaigns, observed);
-        failures.extend(review_versions(api.clone(), &mut plan, &campaigns, concurrency).await);
-        (plan, failures)
-    });
+    let (plan, failures) =
+        runtime.block_on(plan_live(api.clone(), &campaigns, concurrency, solutions.clone()));
     if !failures.is_empty() {
         return Err(super::calls_failed(&failures, campaigns.len(), stderr)?);
     }

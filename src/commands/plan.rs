@@ -8,8 +8,7 @@ use crate::cli::{PlanArgs, PlanFormat};
 use crate::commands::validate::ProblemsOnStdout;
 use crate::commands::{Environment, Outcome};
 use crate::error::Error;
-use crate::plan::versions::review_versions;
-use crate::plan::{observe, plan_all, unmanaged};
+use crate::plan::{plan_live, unmanaged};
 use crate::render::{self, text::TextOptions};
 
 pub fn run(
@@ -28,9 +27,7 @@ pub fn run(
         let (api, _emulator) = super::connect(&args.connection, &catalog.campaigns).await?;
         let api = Arc::new(api);
         let concurrency = args.concurrency as usize;
-        let observed = observe(api.clone(), &catalog.campaigns, concurrency).await;
-        let (mut plan, mut failures) = plan_all(&catalog.campaigns, observed);
-        failures.extend(review_versions(api.clone(), &mut plan, &catalog.campaigns, concurrency).await);
+        let (plan, failures) = plan_live(api.clone(), &catalog.campaigns, concurrency, Arc::default()).await;
         let unmanaged = match args.show_unmanaged {
             true => Some(unmanaged(api.as_ref(), &catalog.campaigns).await?),
             false => None,

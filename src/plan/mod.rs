@@ -104,6 +104,8 @@ pub struct CampaignPlan {
     pub arn: String,
     pub file: PathBuf,
     pub position: Position,
+    /// Where the file writes `solutionVersionArn`: what a blocked version change points at.
+    pub version_position: Position,
     pub action: Action,
     pub changes: Vec<FieldChange>,
     pub request: Option<CampaignRequest>,
@@ -216,6 +218,7 @@ fn decide_from(
         arn: loaded.campaign_arn.clone(),
         file: loaded.file.clone(),
         position: loaded.position,
+        version_position: loaded.version_position,
         action: Action::NoOp,
         changes: Vec::new(),
         request: None,
@@ -320,6 +323,20 @@ fn leaves(value: &Value, prefix: &str) -> Vec<(String, Value)> {
             .collect(),
         scalar => vec![(prefix.to_string(), scalar.clone())],
     }
+}
+
+/// What plan prints and apply starts from: every campaign observed and planned, and the versions of those
+/// that change it checked. Failures are returned beside the plan.
+pub async fn plan_live<A: crate::live::PersonalizeApi + 'static>(
+    api: std::sync::Arc<A>,
+    campaigns: &[LoadedCampaign],
+    concurrency: usize,
+    solutions: std::sync::Arc<SolutionCache>,
+) -> (Plan, Vec<(String, LiveError)>) {
+    let observed = observe_with(api.clone(), campaigns, concurrency, solutions).await;
+    let (mut plan, mut failures) = plan_all(campaigns, observed);
+    failures.extend(versions::review_versions(api, &mut plan, concurrency).await);
+    (plan, failures)
 }
 
 /// Plans every campaign whose observation succeeded; failures are returned beside the plan.

@@ -2,7 +2,7 @@
 //! exist, belong to the file's solution and be ACTIVE, and meet the file's `guard:` against the version
 //! serving now. Read-only: DescribeSolutionVersion and GetSolutionMetrics, once per distinct version.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::OnceCell;
@@ -13,7 +13,7 @@ use crate::arn::SolutionVersionArn;
 use crate::live::{
     CallSlots, LiveError, PersonalizeApi, SolutionMetrics, SolutionVersionDetail, map_concurrently,
 };
-use crate::validate::LoadedCampaign;
+use crate::spec::MetricGuard;
 
 /// One version as the review shows it: what DescribeSolutionVersion said (`None`: it does not exist) and,
 /// for an ACTIVE version, its offline metrics.
@@ -36,6 +36,9 @@ pub struct VersionReview {
     pub guard_failures: Vec<GuardFailure>,
     /// Why the change cannot be deployed, with the file's place of `solutionVersionArn`.
     pub blocked: Option<String>,
+    /// The change reviewed, as (the version the file asks for, the one serving then); `None` for a
+    /// `$LATEST` campaign whose version does not change. A later decision keeps the verdict only for it.
+    pub deploy: Option<(String, Option<String>)>,
 }
 
 impl VersionReview {
@@ -137,27 +140,28 @@ impl VersionCache {
 pub async fn review_versions<A: PersonalizeApi + 'static>(
     api: Arc<A>,
     plan: &mut Plan,
-    campaigns: &[LoadedCampaign],
     concurrency: usize,
 ) -> Vec<(String, LiveError)> {
     let cache = Arc::new(VersionCache::default());
-    let work: Vec<(usize, VersionChange, LoadedCampaign)> = plan
+    let work: Vec<(usize, VersionChange, Asked)> = plan
         .campaigns
         .iter()
         .enumerate()
         .filter_map(|(index, campaign)| {
-            let change = version_change(campaign)?;
-            let loaded = campaigns.iter().find(|loaded| loaded.campaign_arn == campaign.arn)?;
-            Some((index, change, loaded.clone()))
+            let asked = Asked {
+                place: format!("{}:{}", campaign.file.display(), campaign.version_position.line),
+                guard: campaign.desired_spec.guard.clone(),
+            };
+            Some((index, version_change(campaign)?, asked))
         })
         .collect();
     if work.is_empty() {
         return Vec::new();
     }
     let indexes: Vec<usize> = work.iter().map(|(index, _, _)| *index).collect();
-    let reviews = map_concurrently(work, concurrency, move |(_, change, loaded), slots| {
+    let reviews = map_concurrently(work, concurrency, move |(_, change, asked), slots| {
         let (api, cache) = (api.clone(), cache.clone());
-        async move { review(api.as_ref(), &slots, &cache, &change, &loaded).await }
+        async move { review(api.as_ref(), &slots, &cache, change, &asked).await }
     })
     .await;
     let mut failures = Vec::new();
@@ -171,30 +175,43 @@ pub async fn review_versions<A: PersonalizeApi + 'static>(
     failures
 }
 
+/// What the file asks of a version change: where to point at, and its guard.
+struct Asked {
+    place: String,
+    guard: Option<BTreeMap<String, MetricGuard>>,
+}
+
 async fn review<A: PersonalizeApi>(
     api: &A,
     slots: &CallSlots,
     cache: &VersionCache,
-    change: &VersionChange,
-    loaded: &LoadedCampaign,
+    change: VersionChange,
+    asked: &Asked,
 ) -> Result<VersionReview, LiveError> {
-    let place = format!("{}:{}", loaded.file.display(), loaded.version_position.line);
-    let guard = loaded.spec.guard.as_ref();
+    let place = &asked.place;
+    let guard = asked.guard.as_ref();
     match change {
         VersionChange::FollowsLatest { serving } => {
-            let serving = cache.facts(api, slots, serving).await?;
+            let serving = cache.facts(api, slots, &serving).await?;
             let guard_failures = match (guard, &serving.metrics) {
                 (Some(guard), Some(metrics)) => guard::check(guard, metrics, None),
                 _ => Vec::new(),
             };
-            Ok(VersionReview { target: None, serving: Some(serving), guard_failures, blocked: None })
+            Ok(VersionReview {
+                target: None,
+                serving: Some(serving),
+                guard_failures,
+                blocked: None,
+                deploy: None,
+            })
         }
-        VersionChange::Deploy { wanted, serving } => {
-            let serving = match serving {
+        VersionChange::Deploy { wanted, serving: serving_arn } => {
+            let serving = match &serving_arn {
                 Some(serving) => Some(cache.facts(api, slots, serving).await?),
                 None => None,
             };
-            let wanted_arn = SolutionVersionArn::parse(wanted).ok();
+            let wanted_arn = SolutionVersionArn::parse(&wanted).ok();
+            let deploy = Some((wanted.clone(), serving_arn.clone()));
             let target_arn = match &wanted_arn {
                 Some(arn) if arn.is_latest() => match cache.newest(api, slots, &arn.solution_arn()).await? {
                     Some(newest) => newest,
@@ -208,6 +225,7 @@ async fn review<A: PersonalizeApi>(
                             serving,
                             guard_failures: Vec::new(),
                             blocked: Some(blocked),
+                            deploy,
                         });
                     }
                 },
@@ -230,7 +248,7 @@ async fn review<A: PersonalizeApi>(
                     format!("{place}: the new version fails the file's guard: {}", failed.join("; "))
                 })
             });
-            Ok(VersionReview { target: Some(target), serving, guard_failures, blocked })
+            Ok(VersionReview { target: Some(target), serving, guard_failures, blocked, deploy })
         }
     }
 }
@@ -289,17 +307,13 @@ pub fn apply_review(plan: &mut CampaignPlan, review: VersionReview) {
 /// The review of the plan the user saw, held against a plan decided again later (after the prompt, or
 /// after someone else's update): the same change keeps its verdict; a change that was not reviewed is
 /// blocked rather than sent unchecked.
-pub fn with_review(
-    mut plan: CampaignPlan,
-    reviewed: Option<&VersionReview>,
-    reviewed_change: Option<&(String, Option<String>)>,
-) -> CampaignPlan {
+pub fn with_review(mut plan: CampaignPlan, reviewed: Option<&VersionReview>) -> CampaignPlan {
     let change = match version_change(&plan) {
         Some(VersionChange::Deploy { wanted, serving }) => (wanted, serving),
         _ => return plan,
     };
-    match (reviewed, reviewed_change) {
-        (Some(review), Some(seen)) if *seen == change => apply_review(&mut plan, review.clone()),
+    match reviewed {
+        Some(review) if review.deploy.as_ref() == Some(&change) => apply_review(&mut plan, review.clone()),
         _ => {
             plan.action = Action::Blocked;
             plan.request = None;
@@ -313,20 +327,13 @@ pub fn with_review(
     plan
 }
 
-/// The (wanted, serving) versions of a plan's deploy, if it makes one: what [`with_review`] compares.
-pub fn deploy_of(plan: &CampaignPlan) -> Option<(String, Option<String>)> {
-    match version_change(plan) {
-        Some(VersionChange::Deploy { wanted, serving }) => Some((wanted, serving)),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::live::fake::active_campaign;
     use crate::load::check_source;
     use crate::plan::{Observed, plan_campaign};
+    use crate::validate::LoadedCampaign;
 
     fn loaded(version: &str) -> LoadedCampaign {
         let source = format!(
@@ -345,19 +352,27 @@ mod tests {
     #[test]
     fn a_later_decision_keeps_the_verdict_only_for_the_change_that_was_checked() {
         let file = loaded("v2");
-        let shown = plan_campaign(&file, &observed("v1"));
-        let checked = deploy_of(&shown);
-        let passed = VersionReview { target: None, serving: None, guard_failures: Vec::new(), blocked: None };
+        let checked = Some((
+            "arn:aws:personalize:us-east-1:111122223333:solution/s/v2".to_string(),
+            Some("arn:aws:personalize:us-east-1:111122223333:solution/s/v1".to_string()),
+        ));
+        let passed = VersionReview {
+            target: None,
+            serving: None,
+            guard_failures: Vec::new(),
+            blocked: None,
+            deploy: checked,
+        };
         // The same change, decided again: the verdict holds and the update goes ahead.
-        let again = with_review(plan_campaign(&file, &observed("v1")), Some(&passed), checked.as_ref());
+        let again = with_review(plan_campaign(&file, &observed("v1")), Some(&passed));
         assert_eq!(again.action, Action::Update);
         // Someone moved the campaign to v3 meanwhile: the guard was checked against v1, so nothing is sent.
-        let moved = with_review(plan_campaign(&file, &observed("v3")), Some(&passed), checked.as_ref());
+        let moved = with_review(plan_campaign(&file, &observed("v3")), Some(&passed));
         assert_eq!((moved.action, moved.request.is_none()), (Action::Blocked, true));
         // A change no review saw is never sent unchecked; no change at all needs none.
-        let unchecked = with_review(plan_campaign(&file, &observed("v1")), None, None);
+        let unchecked = with_review(plan_campaign(&file, &observed("v1")), None);
         assert_eq!(unchecked.action, Action::Blocked);
-        let settled = with_review(plan_campaign(&file, &observed("v2")), Some(&passed), checked.as_ref());
+        let settled = with_review(plan_campaign(&file, &observed("v2")), Some(&passed));
         assert_eq!(settled.action, Action::NoOp);
     }
 
@@ -370,6 +385,7 @@ mod tests {
             serving: None,
             guard_failures: Vec::new(),
             blocked: Some("home.yaml:2: the solution version does not exist".into()),
+            deploy: None,
         };
         apply_review(&mut plan, blocked);
         assert_eq!(
