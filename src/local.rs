@@ -51,7 +51,7 @@ pub fn seed_for(campaigns: &[LoadedCampaign]) -> Seed {
             SeedSolution { solution_arn, versions: ids.into_iter().map(example_version).collect() }
         })
         .collect();
-    Seed { solutions, campaigns: Vec::new() }
+    Seed { solutions, ..Seed::default() }
 }
 
 /// An ACTIVE version with offline metrics, so that the quick-start's plan shows them. The values are made

@@ -272,3 +272,130 @@ def test_solution_versions_report_training_and_metrics(client):
     # A version that is not ACTIVE cannot be deployed.
     with pytest.raises(client.exceptions.InvalidInputException):
         client.create_campaign(name="early", solutionVersionArn=MODELS + "/m2")
+
+
+SHOP = "arn:aws:personalize:us-east-1:111122223333:dataset-group/shop"
+FOR_YOU = "arn:aws:personalize:us-east-1:111122223333:recommender/shop-for-you"
+POPULAR = "arn:aws:personalize:us-east-1:111122223333:recommender/shop-popular"
+RECIPE = "arn:aws:personalize:::recipe/aws-ecomm-"
+
+
+def wait_for_recommender(client, arn, done, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    statuses = []
+    while True:
+        recommender = client.describe_recommender(recommenderArn=arn)["recommender"]
+        update = recommender.get("latestRecommenderUpdate", {})
+        statuses.append((recommender["status"], update.get("status")))
+        if done(recommender):
+            return recommender, statuses
+        assert time.monotonic() < deadline, recommender
+        time.sleep(0.1)
+
+
+def test_recommenders_describe_as_the_service_model_says(client):
+    recommender = client.describe_recommender(recommenderArn=FOR_YOU)["recommender"]
+    assert recommender["status"] == "ACTIVE"
+    assert recommender["datasetGroupArn"] == SHOP
+    assert recommender["recipeArn"] == RECIPE + "recommended-for-you"
+    assert recommender["recommenderConfig"] == {
+        "minRecommendationRequestsPerSecond": 2,
+        "itemExplorationConfig": {"explorationWeight": "0.3"},
+        "trainingDataConfig": {"excludedDatasetColumns": {"Items": ["PRICE"]}},
+    }
+    assert isinstance(recommender["modelMetrics"]["coverage"], float)
+    assert "latestRecommenderUpdate" not in recommender
+    assert client.describe_recommender(recommenderArn=POPULAR)["recommender"]["status"] == "INACTIVE"
+    group = client.describe_dataset_group(datasetGroupArn=SHOP)["datasetGroup"]
+    assert group["domain"] == "ECOMMERCE"
+
+
+def test_create_recommender_checks_domain_recipe_and_goes_active(client):
+    with pytest.raises(client.exceptions.InvalidInputException):
+        client.create_recommender(name="vod", datasetGroupArn=SHOP, recipeArn="arn:aws:personalize:::recipe/aws-vod-top-picks")
+    with pytest.raises(client.exceptions.InvalidInputException):
+        client.create_recommender(
+            name="custom",
+            datasetGroupArn="arn:aws:personalize:us-east-1:111122223333:dataset-group/custom",
+            recipeArn=RECIPE + "recommended-for-you",
+        )
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.create_recommender(
+            name="x", datasetGroupArn=SHOP + "-missing", recipeArn=RECIPE + "recommended-for-you"
+        )
+    with pytest.raises(client.exceptions.ResourceAlreadyExistsException):
+        client.create_recommender(name="shop-for-you", datasetGroupArn=SHOP, recipeArn=RECIPE + "recommended-for-you")
+    arn = client.create_recommender(
+        name="bought-together",
+        datasetGroupArn=SHOP,
+        recipeArn=RECIPE + "frequently-bought-together",
+        tags=[{"tagKey": "team", "tagValue": "shop"}],
+    )["recommenderArn"]
+    assert arn == "arn:aws:personalize:us-east-1:111122223333:recommender/bought-together"
+    recommender, statuses = wait_for_recommender(client, arn, lambda r: r["status"] == "ACTIVE")
+    assert {status for status, _ in statuses} <= {"CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE"}
+    assert recommender["recommenderConfig"]["minRecommendationRequestsPerSecond"] == 1
+    assert client.list_tags_for_resource(resourceArn=arn)["tags"] == [{"tagKey": "team", "tagValue": "shop"}]
+
+
+def test_update_recommender_replaces_the_config_once_active(client):
+    with pytest.raises(client.exceptions.InvalidInputException):
+        client.update_recommender(
+            recommenderArn=FOR_YOU,
+            recommenderConfig={"trainingDataConfig": {"excludedDatasetColumns": {"Clicks": ["X"]}}},
+        )
+    client.update_recommender(recommenderArn=FOR_YOU, recommenderConfig={"minRecommendationRequestsPerSecond": 5})
+    during = client.describe_recommender(recommenderArn=FOR_YOU)["recommender"]
+    assert during["recommenderConfig"]["minRecommendationRequestsPerSecond"] == 2
+    assert during["latestRecommenderUpdate"]["status"] in ("CREATE PENDING", "CREATE IN_PROGRESS")
+    with pytest.raises(client.exceptions.ResourceInUseException):
+        client.update_recommender(recommenderArn=FOR_YOU, recommenderConfig={"minRecommendationRequestsPerSecond": 6})
+    after, _ = wait_for_recommender(client, FOR_YOU, lambda r: r["latestRecommenderUpdate"]["status"] == "ACTIVE")
+    # The whole config is replaced: what was not sent is gone.
+    assert after["recommenderConfig"] == {"minRecommendationRequestsPerSecond": 5}
+
+
+def test_stop_and_start_go_through_their_statuses(client):
+    with pytest.raises(client.exceptions.ResourceInUseException):
+        client.start_recommender(recommenderArn=FOR_YOU)
+    client.stop_recommender(recommenderArn=FOR_YOU)
+    with pytest.raises(client.exceptions.ResourceInUseException):
+        client.update_recommender(recommenderArn=FOR_YOU, recommenderConfig={"minRecommendationRequestsPerSecond": 3})
+    _, statuses = wait_for_recommender(client, FOR_YOU, lambda r: r["status"] == "INACTIVE")
+    assert {status for status, _ in statuses} <= {"STOP PENDING", "STOP IN_PROGRESS", "INACTIVE"}
+    client.start_recommender(recommenderArn=FOR_YOU)
+    _, statuses = wait_for_recommender(client, FOR_YOU, lambda r: r["status"] == "ACTIVE")
+    assert {status for status, _ in statuses} <= {"START PENDING", "START IN_PROGRESS", "ACTIVE"}
+
+
+def test_recommender_faults_and_stale_reads(emulator):
+    client = make_client(emulator)
+    control(emulator, "fail-next-update", {"recommenderArn": FOR_YOU, "reason": "Not enough data"})
+    client.update_recommender(recommenderArn=FOR_YOU, recommenderConfig={"minRecommendationRequestsPerSecond": 3})
+    failed, _ = wait_for_recommender(client, FOR_YOU, lambda r: r["latestRecommenderUpdate"]["status"] == "CREATE FAILED")
+    assert failed["latestRecommenderUpdate"]["failureReason"] == "Not enough data"
+    assert failed["recommenderConfig"]["minRecommendationRequestsPerSecond"] == 2
+    control(emulator, "stale-reads", {"count": 1})
+    client.stop_recommender(recommenderArn=FOR_YOU)
+    assert client.describe_recommender(recommenderArn=FOR_YOU)["recommender"]["status"] == "ACTIVE"
+    assert client.describe_recommender(recommenderArn=FOR_YOU)["recommender"]["status"] != "ACTIVE"
+
+
+def test_list_recommenders_by_dataset_group_and_page(client):
+    names = [r["name"] for r in client.list_recommenders(datasetGroupArn=SHOP)["recommenders"]]
+    assert sorted(names) == ["shop-for-you", "shop-popular"]
+    page = client.list_recommenders(maxResults=1)
+    assert len(page["recommenders"]) == 1 and "nextToken" in page
+    assert client.list_recommenders(datasetGroupArn=SHOP.replace("shop", "custom"))["recommenders"] == []
+
+
+def test_delete_recommender_removes_it(client):
+    client.delete_recommender(recommenderArn=POPULAR)
+    wait = time.monotonic() + 10
+    while time.monotonic() < wait:
+        try:
+            client.describe_recommender(recommenderArn=POPULAR)
+        except client.exceptions.ResourceNotFoundException:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the recommender was not deleted")

@@ -6,9 +6,10 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::{Map, Value, json};
 
+use crate::recommender;
 use crate::state::{
     ACTIVE, CREATE_FAILED, CREATE_PENDING, Campaign, CampaignConfig, CampaignUpdate, DELETE_PENDING, Job,
-    Outcome, SolutionVersion, State,
+    Outcome, SolutionVersion, State, Transition,
 };
 
 /// An error as the API returns it: a code (`__type`), a message and an HTTP status.
@@ -24,13 +25,13 @@ impl ApiError {
     pub fn new(code: &str, status: u16, message: impl Into<String>) -> Self {
         ApiError { code: code.to_string(), message: message.into(), status }
     }
-    fn invalid_input(message: impl Into<String>) -> Self {
+    pub(crate) fn invalid_input(message: impl Into<String>) -> Self {
         ApiError::new("InvalidInputException", 400, message)
     }
-    fn not_found(message: impl Into<String>) -> Self {
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
         ApiError::new("ResourceNotFoundException", 400, message)
     }
-    fn in_use(message: impl Into<String>) -> Self {
+    pub(crate) fn in_use(message: impl Into<String>) -> Self {
         ApiError::new("ResourceInUseException", 400, message)
     }
     fn serialization(message: impl Into<String>) -> Self {
@@ -49,6 +50,14 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeSolutionVersion",
     "ListSolutionVersions",
     "GetSolutionMetrics",
+    "CreateRecommender",
+    "DescribeRecommender",
+    "UpdateRecommender",
+    "StartRecommender",
+    "StopRecommender",
+    "DeleteRecommender",
+    "ListRecommenders",
+    "DescribeDatasetGroup",
     "TagResource",
     "UntagResource",
     "ListTagsForResource",
@@ -64,7 +73,7 @@ pub struct Timing {
 const NAME_PATTERN: &str = r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*";
 const ARN_PATTERN: &str = r"arn:([a-z\d-]+):personalize:.*:.*:.+";
 const TAG_PATTERN: &str = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$";
-const MAX_TAGS: usize = 50;
+pub(crate) const MAX_TAGS: usize = 50;
 
 static NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(NAME_PATTERN).expect("pattern"));
 static NAME_FULL: LazyLock<Regex> =
@@ -108,6 +117,14 @@ pub fn call_in_region(
         "DescribeSolutionVersion" => describe_solution_version(state, input),
         "ListSolutionVersions" => list_solution_versions(state, input),
         "GetSolutionMetrics" => get_solution_metrics(state, input),
+        "CreateRecommender" => recommender::create(state, timing, input, now),
+        "DescribeRecommender" => recommender::describe(state, input),
+        "UpdateRecommender" => recommender::update(state, timing, input, now),
+        "StartRecommender" => recommender::start_or_stop(state, timing, input, now, Transition::Start),
+        "StopRecommender" => recommender::start_or_stop(state, timing, input, now, Transition::Stop),
+        "DeleteRecommender" => recommender::delete(state, timing, input, now),
+        "ListRecommenders" => recommender::list(state, input, region),
+        "DescribeDatasetGroup" => recommender::describe_dataset_group(state, input),
         "TagResource" => tag_resource(state, input),
         "UntagResource" => untag_resource(state, input),
         "ListTagsForResource" => list_tags_for_resource(state, input),
@@ -116,23 +133,28 @@ pub fn call_in_region(
 }
 
 /// Collects constraint violations the way AWS words them, to report them all at once.
-struct Checks<'a> {
-    input: &'a Map<String, Value>,
-    violations: Vec<String>,
+pub(crate) struct Checks<'a> {
+    pub(crate) input: &'a Map<String, Value>,
+    pub(crate) violations: Vec<String>,
 }
 
 impl<'a> Checks<'a> {
-    fn new(input: &'a Map<String, Value>) -> Self {
+    pub(crate) fn new(input: &'a Map<String, Value>) -> Self {
         Checks { input, violations: Vec::new() }
     }
 
-    fn violation(&mut self, value: &str, member: &str, constraint: &str) {
+    pub(crate) fn violation(&mut self, value: &str, member: &str, constraint: &str) {
         self.violations
             .push(format!("Value '{value}' at '{member}' failed to satisfy constraint: {constraint}"));
     }
 
     /// A string member; wrong JSON types are a serialization error, as on the wire.
-    fn string(&mut self, member: &str, required: bool, max: usize) -> Result<Option<String>, ApiError> {
+    pub(crate) fn string(
+        &mut self,
+        member: &str,
+        required: bool,
+        max: usize,
+    ) -> Result<Option<String>, ApiError> {
         match self.input.get(member) {
             None | Some(Value::Null) => {
                 if required {
@@ -156,7 +178,7 @@ impl<'a> Checks<'a> {
         }
     }
 
-    fn name(&mut self, member: &str) -> Result<Option<String>, ApiError> {
+    pub(crate) fn name(&mut self, member: &str) -> Result<Option<String>, ApiError> {
         let name = self.string(member, true, 63)?;
         if let Some(name) = &name {
             if name.is_empty() {
@@ -172,7 +194,7 @@ impl<'a> Checks<'a> {
         Ok(name)
     }
 
-    fn arn(&mut self, member: &str, required: bool) -> Result<Option<String>, ApiError> {
+    pub(crate) fn arn(&mut self, member: &str, required: bool) -> Result<Option<String>, ApiError> {
         let arn = self.string(member, required, 256)?;
         if let Some(arn) = &arn
             && !ARN.is_match(arn)
@@ -186,7 +208,7 @@ impl<'a> Checks<'a> {
         Ok(arn)
     }
 
-    fn integer(&mut self, member: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
+    pub(crate) fn integer(&mut self, member: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
         match self.input.get(member) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Number(number)) => match number.as_i64() {
@@ -213,7 +235,7 @@ impl<'a> Checks<'a> {
         }
     }
 
-    fn next_token(&mut self) -> Result<usize, ApiError> {
+    pub(crate) fn next_token(&mut self) -> Result<usize, ApiError> {
         let Some(token) = self.string("nextToken", false, 1500)? else { return Ok(0) };
         token.strip_prefix("pz-emulator:").and_then(|offset| offset.parse().ok()).ok_or_else(|| {
             ApiError::new("InvalidNextTokenException", 400, format!("Invalid next token: {token}"))
@@ -258,7 +280,7 @@ impl<'a> Checks<'a> {
         Ok(Some(result))
     }
 
-    fn exploration(
+    pub(crate) fn exploration(
         &mut self,
         member: &str,
         map: &Map<String, Value>,
@@ -317,7 +339,7 @@ impl<'a> Checks<'a> {
         Ok(result)
     }
 
-    fn tags(&mut self, member: &str) -> Result<Vec<(String, String)>, ApiError> {
+    pub(crate) fn tags(&mut self, member: &str) -> Result<Vec<(String, String)>, ApiError> {
         let list = match self.input.get(member) {
             None | Some(Value::Null) => return Ok(Vec::new()),
             Some(Value::Array(list)) => list,
@@ -383,7 +405,7 @@ impl<'a> Checks<'a> {
     }
 
     /// InvalidInputException listing every violation, as AWS does.
-    fn finish(self) -> Result<(), ApiError> {
+    pub(crate) fn finish(self) -> Result<(), ApiError> {
         match self.violations.len() {
             0 => Ok(()),
             count => Err(ApiError::invalid_input(format!(
@@ -396,14 +418,14 @@ impl<'a> Checks<'a> {
 }
 
 /// `arn:<partition>:personalize:<region>:<account>:<resource>`, split.
-struct ArnParts<'a> {
-    partition: &'a str,
-    region: &'a str,
-    account: &'a str,
-    resource: &'a str,
+pub(crate) struct ArnParts<'a> {
+    pub(crate) partition: &'a str,
+    pub(crate) region: &'a str,
+    pub(crate) account: &'a str,
+    pub(crate) resource: &'a str,
 }
 
-fn split_arn(arn: &str) -> Option<ArnParts<'_>> {
+pub(crate) fn split_arn(arn: &str) -> Option<ArnParts<'_>> {
     let mut parts = arn.splitn(6, ':');
     let (_, partition, _, region, account, resource) =
         (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
@@ -457,7 +479,7 @@ fn resolve_version(
     Ok(requested.to_string())
 }
 
-fn outcome_for(state: &mut State, campaign_arn: &str) -> Outcome {
+pub(crate) fn outcome_for(state: &mut State, campaign_arn: &str) -> Outcome {
     match state.fail_next_update.remove(campaign_arn) {
         Some(reason) => Outcome::Failed { reason },
         None => Outcome::Active,
@@ -635,7 +657,7 @@ fn add_present(body: &mut Value, config: Option<&CampaignConfig>, failure_reason
 }
 
 /// One page of `items` from the offset in the request's `nextToken`, and the token of the next page.
-fn page(checks: &mut Checks, items: Vec<Value>) -> Result<(Vec<Value>, Option<String>), ApiError> {
+pub(crate) fn page(checks: &mut Checks, items: Vec<Value>) -> Result<(Vec<Value>, Option<String>), ApiError> {
     let max = checks.integer("maxResults", 1, 100)?.unwrap_or(100) as usize;
     let offset = checks.next_token()?;
     if offset > items.len() {
@@ -646,7 +668,7 @@ fn page(checks: &mut Checks, items: Vec<Value>) -> Result<(Vec<Value>, Option<St
     Ok((items[offset..end].to_vec(), next))
 }
 
-fn with_token(mut body: Value, next: Option<String>) -> Value {
+pub(crate) fn with_token(mut body: Value, next: Option<String>) -> Value {
     if let Some(next) = next {
         body["nextToken"] = json!(next);
     }
@@ -785,6 +807,8 @@ fn list_solution_versions(state: &mut State, input: &Map<String, Value>) -> Resu
 
 fn resource_exists(state: &State, arn: &str) -> bool {
     state.campaigns.contains_key(arn)
+        || state.recommenders.contains_key(arn)
+        || state.dataset_groups.contains_key(arn)
         || state.solutions.contains_key(arn)
         || state.solution_versions.contains_key(arn)
 }
@@ -875,7 +899,16 @@ fn list_tags_for_resource(state: &mut State, input: &Map<String, Value>) -> Resu
 pub fn is_mutating(operation: &str) -> bool {
     matches!(
         operation,
-        "CreateCampaign" | "UpdateCampaign" | "DeleteCampaign" | "TagResource" | "UntagResource"
+        "CreateCampaign"
+            | "UpdateCampaign"
+            | "DeleteCampaign"
+            | "CreateRecommender"
+            | "UpdateRecommender"
+            | "StartRecommender"
+            | "StopRecommender"
+            | "DeleteRecommender"
+            | "TagResource"
+            | "UntagResource"
     )
 }
 
@@ -899,7 +932,7 @@ mod tests {
                 solution_arn: "arn:aws:personalize:us-east-1:111122223333:solution/s".into(),
                 versions: vec!["v1".into()],
             }],
-            campaigns: Vec::new(),
+            ..Seed::default()
         }
         .to_state(1000.0)
         .unwrap()

@@ -12,6 +12,15 @@
 //!     minProvisionedTPS: 1
 //!     campaignConfig: { syncWithLatestSolutionVersion: false }
 //!     tags: { team: discovery }
+//! datasetGroups:                         # domain dataset groups hold recommenders
+//!   - datasetGroupArn: arn:aws:personalize:us-east-1:111122223333:dataset-group/shop
+//!     domain: ECOMMERCE                  # or VIDEO_ON_DEMAND; leave out for a custom group
+//! recommenders:                          # ACTIVE from the start, or INACTIVE (stopped)
+//!   - name: shop-for-you
+//!     datasetGroupArn: arn:aws:personalize:us-east-1:111122223333:dataset-group/shop
+//!     recipeArn: arn:aws:personalize:::recipe/aws-ecomm-recommended-for-you
+//!     recommenderConfig: { minRecommendationRequestsPerSecond: 2 }
+//!     status: ACTIVE
 //! ```
 
 use std::collections::BTreeMap;
@@ -21,7 +30,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api::{self, ApiError, Timing};
-use crate::state::{ACTIVE, Solution, SolutionVersion, State};
+use crate::state::{ACTIVE, DatasetGroup, INACTIVE, Solution, SolutionVersion, State};
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -30,6 +39,34 @@ pub struct Seed {
     pub solutions: Vec<SeedSolution>,
     #[serde(default)]
     pub campaigns: Vec<SeedCampaign>,
+    #[serde(default)]
+    pub dataset_groups: Vec<SeedDatasetGroup>,
+    #[serde(default)]
+    pub recommenders: Vec<SeedRecommender>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedDatasetGroup {
+    pub dataset_group_arn: String,
+    /// ECOMMERCE or VIDEO_ON_DEMAND; `None` for a custom dataset group.
+    #[serde(default)]
+    pub domain: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedRecommender {
+    pub name: String,
+    pub dataset_group_arn: String,
+    pub recipe_arn: String,
+    #[serde(default)]
+    pub recommender_config: Option<Value>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// ACTIVE (default) or INACTIVE.
+    #[serde(default)]
+    pub status: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -115,6 +152,12 @@ pub enum SeedError {
     BadSolution { arn: String },
     #[error("seed: campaign {name}: {source}")]
     Campaign { name: String, source: ApiError },
+    #[error(
+        "seed: dataset group {arn} is not a dataset group ARN (arn:<partition>:personalize:<region>:<account>:dataset-group/<name>)"
+    )]
+    BadDatasetGroup { arn: String },
+    #[error("seed: recommender {name}: {source}")]
+    Recommender { name: String, source: ApiError },
 }
 
 /// What is wrong, where: `file:line:col: error: message`, then the line with a caret under the place.
@@ -154,6 +197,12 @@ impl Seed {
             }
             SeedError::Campaign { name, source } => {
                 at_value(&display, &text, "name", name, format!("campaign `{name}`: {source}"))
+            }
+            SeedError::BadDatasetGroup { arn } => {
+                at_value(&display, &text, "datasetGroupArn", arn, error.to_string())
+            }
+            SeedError::Recommender { name, source } => {
+                at_value(&display, &text, "name", name, format!("recommender `{name}`: {source}"))
             }
             _ => error,
         })?;
@@ -282,7 +331,65 @@ impl Seed {
             api::call(&mut state, instant, "CreateCampaign", &input, now)
                 .map_err(|source| SeedError::Campaign { name: campaign.name.clone(), source })?;
         }
+        self.add_recommenders(&mut state, now)?;
         state.advance(now);
         Ok(state)
+    }
+
+    /// Dataset groups, then recommenders through the same code path as CreateRecommender (and
+    /// StopRecommender for an INACTIVE one).
+    fn add_recommenders(&self, state: &mut State, now: f64) -> Result<(), SeedError> {
+        for group in &self.dataset_groups {
+            let name = group
+                .dataset_group_arn
+                .split_once(":dataset-group/")
+                .map(|(_, name)| name)
+                .filter(|name| api::is_valid_name(name) && group.dataset_group_arn.starts_with("arn:"))
+                .ok_or_else(|| SeedError::BadDatasetGroup { arn: group.dataset_group_arn.clone() })?;
+            state.dataset_groups.insert(
+                group.dataset_group_arn.clone(),
+                DatasetGroup {
+                    name: name.to_string(),
+                    dataset_group_arn: group.dataset_group_arn.clone(),
+                    domain: group.domain.clone(),
+                    status: ACTIVE.to_string(),
+                    creation_date_time: now,
+                    last_updated_date_time: now,
+                },
+            );
+        }
+        let instant = Timing { transition_seconds: 0.0 };
+        for recommender in &self.recommenders {
+            let failed = |source| SeedError::Recommender { name: recommender.name.clone(), source };
+            let tags: Vec<Value> = recommender
+                .tags
+                .iter()
+                .map(|(key, value)| json!({ "tagKey": key, "tagValue": value }))
+                .collect();
+            let mut input = json!({
+                "name": recommender.name,
+                "datasetGroupArn": recommender.dataset_group_arn,
+                "recipeArn": recommender.recipe_arn,
+                "tags": tags,
+            });
+            if let Some(config) = &recommender.recommender_config {
+                input["recommenderConfig"] = config.clone();
+            }
+            let created = api::call(state, instant, "CreateRecommender", &input, now).map_err(failed)?;
+            match recommender.status.as_deref() {
+                None | Some(ACTIVE) => {}
+                Some(INACTIVE) => {
+                    api::call(state, instant, "StopRecommender", &created, now).map_err(failed)?;
+                }
+                Some(other) => {
+                    return Err(failed(ApiError::new(
+                        "InvalidInputException",
+                        400,
+                        format!("a seeded recommender's status is ACTIVE or INACTIVE, not {other}"),
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 }

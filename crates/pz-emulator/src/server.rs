@@ -125,6 +125,29 @@ struct StaleView {
     remaining: u32,
 }
 
+/// The reads that stale reads delay, and the writes after which they answer as before.
+struct StaleKind {
+    describe: &'static str,
+    writes: &'static [&'static str],
+    arn_member: &'static str,
+    noun: &'static str,
+}
+
+const STALE_KINDS: &[StaleKind] = &[
+    StaleKind {
+        describe: "DescribeCampaign",
+        writes: &["CreateCampaign", "UpdateCampaign"],
+        arn_member: "campaignArn",
+        noun: "campaign",
+    },
+    StaleKind {
+        describe: "DescribeRecommender",
+        writes: &["CreateRecommender", "UpdateRecommender", "StartRecommender", "StopRecommender"],
+        arn_member: "recommenderArn",
+        noun: "recommender",
+    },
+];
+
 /// Locks a mutex even if a panicking thread poisoned it: the data is plain values, still consistent.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -267,23 +290,33 @@ impl Emulator {
         self.persist();
     }
 
-    /// Sets the raw status string of a campaign, or of its latest update, and freezes it there (no work in
-    /// flight moves it on): for testing clients against statuses AWS may add, such as `UPDATE IN_PROGRESS`.
-    pub fn set_status(&self, campaign_arn: &str, status: &str, latest_update: bool) -> Result<(), String> {
+    /// Sets the raw status string of a campaign or recommender, or of its latest update, and freezes it
+    /// there (no work in flight moves it on): for testing clients against statuses AWS may add, such as
+    /// `UPDATE IN_PROGRESS`.
+    pub fn set_status(&self, arn: &str, status: &str, latest_update: bool) -> Result<(), String> {
         {
             let mut state = lock(&self.inner.state);
-            let campaign =
-                state.campaigns.get_mut(campaign_arn).ok_or_else(|| format!("no campaign {campaign_arn}"))?;
-            if latest_update {
-                let update = campaign
-                    .latest_campaign_update
-                    .as_mut()
-                    .ok_or_else(|| format!("campaign {campaign_arn} has no latest update"))?;
-                update.job = None;
-                update.status = status.to_string();
+            let no_update = || format!("{arn} has no latest update");
+            if let Some(campaign) = state.campaigns.get_mut(arn) {
+                if latest_update {
+                    let update = campaign.latest_campaign_update.as_mut().ok_or_else(no_update)?;
+                    update.job = None;
+                    update.status = status.to_string();
+                } else {
+                    campaign.job = None;
+                    campaign.status = status.to_string();
+                }
+            } else if let Some(recommender) = state.recommenders.get_mut(arn) {
+                if latest_update {
+                    let update = recommender.latest_recommender_update.as_mut().ok_or_else(no_update)?;
+                    update.job = None;
+                    update.status = status.to_string();
+                } else {
+                    recommender.job = None;
+                    recommender.status = status.to_string();
+                }
             } else {
-                campaign.job = None;
-                campaign.status = status.to_string();
+                return Err(format!("no campaign or recommender {arn}"));
             }
         }
         self.persist();
@@ -347,17 +380,21 @@ impl Emulator {
         result
     }
 
-    /// A call from a client: eventually consistent when stale reads are on. A DescribeCampaign with a stale
-    /// view pending gets the old answer; an accepted create or update leaves the answer from before it.
+    /// A call from a client: eventually consistent when stale reads are on. A describe with a stale view
+    /// pending gets the old answer; an accepted create, update, start or stop leaves the answer from before
+    /// it.
     fn call_from_client(
         &self,
         operation: &str,
         input: &Value,
         region: Option<&str>,
     ) -> Result<Value, ApiError> {
-        let campaign = input.get("campaignArn").and_then(Value::as_str).map(str::to_string);
-        if operation == "DescribeCampaign"
-            && let Some(arn) = &campaign
+        let kind =
+            STALE_KINDS.iter().find(|kind| kind.describe == operation || kind.writes.contains(&operation));
+        let Some(kind) = kind else { return self.call_in_region(operation, input, region) };
+        let arn = input.get(kind.arn_member).and_then(Value::as_str).map(str::to_string);
+        if operation == kind.describe
+            && let Some(arn) = &arn
         {
             let mut views = lock(&self.inner.stale_views);
             if let Some(view) = views.get_mut(arn) {
@@ -370,21 +407,19 @@ impl Emulator {
             }
         }
         let count = self.inner.stale_reads.load(Ordering::Relaxed);
-        let writes_campaign = matches!(operation, "CreateCampaign" | "UpdateCampaign");
-        if count == 0 || !writes_campaign {
+        if count == 0 || operation == kind.describe {
             return self.call_in_region(operation, input, region);
         }
         // The create's ARN is known only from its answer; the view before it is "not found".
-        let before =
-            campaign.as_ref().map(|arn| self.call("DescribeCampaign", &json!({ "campaignArn": arn })));
+        let before = arn.as_ref().map(|arn| self.call(kind.describe, &json!({ kind.arn_member: arn })));
         let result = self.call_in_region(operation, input, region)?;
-        let arn = campaign.or_else(|| result.get("campaignArn").and_then(Value::as_str).map(str::to_string));
+        let arn = arn.or_else(|| result.get(kind.arn_member).and_then(Value::as_str).map(str::to_string));
         if let Some(arn) = arn {
             let answer = before.unwrap_or_else(|| {
                 Err(ApiError::new(
                     "ResourceNotFoundException",
                     400,
-                    format!("Could not find campaign with ARN {arn}"),
+                    format!("Could not find {} with ARN {arn}", kind.noun),
                 ))
             });
             lock(&self.inner.stale_views).insert(arn, StaleView { answer, remaining: count });
@@ -563,29 +598,35 @@ impl Emulator {
             }
             (&Method::POST, "fail-next-update") => {
                 let request = parsed().ok();
-                let campaign = request.as_ref().and_then(|r| r.get("campaignArn")).and_then(Value::as_str);
+                let field = |name: &str| request.as_ref().and_then(|r| r.get(name)).and_then(Value::as_str);
+                let campaign = field("campaignArn").or(field("recommenderArn"));
                 let reason = request.as_ref().and_then(|r| r.get("reason")).and_then(Value::as_str);
                 match (campaign, reason) {
                     (Some(campaign), reason) => {
                         self.fail_next_update(campaign, reason.unwrap_or("Forced failure (pz-emulator)"));
                         json_response(StatusCode::OK, &json!({}))
                     }
-                    _ => bad_request("expected {\"campaignArn\": \"...\", \"reason\": \"...\"}".to_string()),
+                    _ => bad_request(
+                        "expected {\"campaignArn\" or \"recommenderArn\": \"...\", \"reason\": \"...\"}"
+                            .to_string(),
+                    ),
                 }
             }
             (&Method::POST, "set-status") => {
                 let request = parsed().ok();
                 let field = |name: &str| request.as_ref().and_then(|r| r.get(name)).and_then(Value::as_str);
-                match (field("campaignArn"), field("status")) {
-                    (Some(campaign), Some(status)) => {
-                        match self.set_status(campaign, status, field("target") == Some("latestCampaignUpdate")) {
+                let latest =
+                    matches!(field("target"), Some("latestCampaignUpdate" | "latestRecommenderUpdate"));
+                match (field("campaignArn").or(field("recommenderArn")), field("status")) {
+                    (Some(arn), Some(status)) => {
+                        match self.set_status(arn, status, latest) {
                             Ok(()) => json_response(StatusCode::OK, &json!({})),
                             Err(message) => bad_request(message),
                         }
                     }
                     _ => bad_request(
-                        "expected {\"campaignArn\": \"...\", \"status\": \"...\", \"target\": \"campaign\" or \
-                         \"latestCampaignUpdate\"}"
+                        "expected {\"campaignArn\" or \"recommenderArn\": \"...\", \"status\": \"...\", \"target\": \
+                         \"campaign\" or \"latestCampaignUpdate\" / \"latestRecommenderUpdate\"}"
                             .to_string(),
                     ),
                 }

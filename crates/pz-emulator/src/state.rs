@@ -12,6 +12,11 @@ pub const CREATE_IN_PROGRESS: &str = "CREATE IN_PROGRESS";
 pub const CREATE_FAILED: &str = "CREATE FAILED";
 pub const DELETE_PENDING: &str = "DELETE PENDING";
 pub const DELETE_IN_PROGRESS: &str = "DELETE IN_PROGRESS";
+pub const STOP_PENDING: &str = "STOP PENDING";
+pub const STOP_IN_PROGRESS: &str = "STOP IN_PROGRESS";
+pub const INACTIVE: &str = "INACTIVE";
+pub const START_PENDING: &str = "START PENDING";
+pub const START_IN_PROGRESS: &str = "START IN_PROGRESS";
 
 /// Seconds since the epoch, as the API reports timestamps.
 pub fn now() -> f64 {
@@ -62,6 +67,105 @@ pub struct CampaignConfig {
     pub ranking_influence: Option<BTreeMap<String, f64>>,
 }
 
+/// A dataset group; only a domain dataset group (`domain` set) can hold recommenders.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetGroup {
+    pub name: String,
+    pub dataset_group_arn: String,
+    /// ECOMMERCE or VIDEO_ON_DEMAND; `None` for a custom dataset group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    pub status: String,
+    pub creation_date_time: f64,
+    pub last_updated_date_time: f64,
+}
+
+/// RecommenderConfig as the API stores it: a sent config replaces the stored one whole.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecommenderConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_exploration_config: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_recommendation_requests_per_second: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_data_config: Option<TrainingDataConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_metadata_with_recommendations: Option<bool>,
+}
+
+/// Which dataset columns training uses: dataset type (`Interactions`, `Items`, `Users`) -> column names.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrainingDataConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded_dataset_columns: Option<BTreeMap<String, Vec<String>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub included_dataset_columns: Option<BTreeMap<String, Vec<String>>>,
+}
+
+/// What a recommender's job in flight does, and so which statuses it passes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Transition {
+    Create,
+    Stop,
+    Start,
+    Delete,
+}
+
+impl Transition {
+    /// Pending, in progress, and the status it ends in when it succeeds.
+    pub fn statuses(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Transition::Create => (CREATE_PENDING, CREATE_IN_PROGRESS, ACTIVE),
+            Transition::Stop => (STOP_PENDING, STOP_IN_PROGRESS, INACTIVE),
+            Transition::Start => (START_PENDING, START_IN_PROGRESS, ACTIVE),
+            Transition::Delete => (DELETE_PENDING, DELETE_IN_PROGRESS, DELETE_IN_PROGRESS),
+        }
+    }
+}
+
+/// The latest UpdateRecommender (RecommenderUpdateSummary).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecommenderUpdate {
+    pub recommender_config: RecommenderConfig,
+    pub status: String,
+    pub failure_reason: Option<String>,
+    pub creation_date_time: f64,
+    pub last_updated_date_time: f64,
+    pub job: Option<Job>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recommender {
+    pub name: String,
+    pub recommender_arn: String,
+    pub dataset_group_arn: String,
+    pub recipe_arn: String,
+    pub recommender_config: RecommenderConfig,
+    pub status: String,
+    pub failure_reason: Option<String>,
+    pub creation_date_time: f64,
+    pub last_updated_date_time: f64,
+    pub latest_recommender_update: Option<RecommenderUpdate>,
+    /// The create, stop, start or delete in flight, if any, and which one it is.
+    pub job: Option<(Transition, Job)>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub model_metrics: BTreeMap<String, f64>,
+}
+
+impl Recommender {
+    /// Anything in flight: UpdateRecommender, StopRecommender and DeleteRecommender must wait.
+    pub fn is_busy(&self) -> bool {
+        self.job.is_some()
+            || self.latest_recommender_update.as_ref().is_some_and(|update| update.job.is_some())
+    }
+}
+
 /// How a piece of in-flight work ends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "result")]
@@ -82,6 +186,12 @@ pub struct Job {
 impl Job {
     pub fn new(started: f64, duration_seconds: f64, outcome: Outcome) -> Self {
         Job { started, finishes: started + duration_seconds.max(0.0), outcome }
+    }
+
+    /// Moves the end of the work to `now` at the latest.
+    fn finish_by(&mut self, now: f64) {
+        self.finishes = self.finishes.min(now);
+        self.started = self.started.min(self.finishes);
     }
 
     fn is_done(&self, now: f64) -> bool {
@@ -144,8 +254,12 @@ pub struct State {
     pub solutions: BTreeMap<String, Solution>,
     pub solution_versions: BTreeMap<String, SolutionVersion>,
     pub campaigns: BTreeMap<String, Campaign>,
+    #[serde(default)]
+    pub dataset_groups: BTreeMap<String, DatasetGroup>,
+    #[serde(default)]
+    pub recommenders: BTreeMap<String, Recommender>,
     pub tags: BTreeMap<String, BTreeMap<String, String>>,
-    /// Campaign ARN -> reason: the next create or update of that campaign ends in `CREATE FAILED`.
+    /// Campaign or recommender ARN -> reason: its next create or update ends in `CREATE FAILED`.
     pub fail_next_update: BTreeMap<String, String>,
 }
 
@@ -206,19 +320,76 @@ impl State {
             self.campaigns.remove(&arn);
             self.tags.remove(&arn);
         }
+        self.advance_recommenders(now);
+    }
+
+    fn advance_recommenders(&mut self, now: f64) {
+        let mut deleted = Vec::new();
+        for recommender in self.recommenders.values_mut() {
+            if let Some((transition, job)) = recommender.job.clone() {
+                let (pending, running, done) = transition.statuses();
+                if !job.is_done(now) {
+                    recommender.status = if job.is_pending(now) { pending } else { running }.to_string();
+                } else {
+                    recommender.job = None;
+                    recommender.last_updated_date_time = job.finishes;
+                    match (transition, job.outcome) {
+                        (Transition::Delete, _) => deleted.push(recommender.recommender_arn.clone()),
+                        (_, Outcome::Active) => recommender.status = done.to_string(),
+                        (_, Outcome::Failed { reason }) => {
+                            recommender.status = CREATE_FAILED.to_string();
+                            recommender.failure_reason = Some(reason);
+                        }
+                    }
+                }
+            }
+            let Some(update) = recommender.latest_recommender_update.as_mut() else { continue };
+            let Some(job) = update.job.clone() else { continue };
+            if !job.is_done(now) {
+                update.status =
+                    if job.is_pending(now) { CREATE_PENDING } else { CREATE_IN_PROGRESS }.to_string();
+                continue;
+            }
+            update.job = None;
+            update.last_updated_date_time = job.finishes;
+            match job.outcome {
+                Outcome::Active => {
+                    update.status = ACTIVE.to_string();
+                    // The old config serves until the update is ACTIVE.
+                    recommender.recommender_config = update.recommender_config.clone();
+                    recommender.last_updated_date_time = job.finishes;
+                }
+                Outcome::Failed { reason } => {
+                    update.status = CREATE_FAILED.to_string();
+                    update.failure_reason = Some(reason);
+                }
+            }
+        }
+        for arn in deleted {
+            self.recommenders.remove(&arn);
+            self.tags.remove(&arn);
+        }
     }
 
     /// Ends every piece of in-flight work now, as it would have ended.
     pub fn finish_all(&mut self, now: f64) {
         for campaign in self.campaigns.values_mut() {
             if let Some(job) = campaign.job.as_mut() {
-                job.finishes = job.finishes.min(now);
-                job.started = job.started.min(job.finishes);
+                job.finish_by(now);
             }
             if let Some(job) = campaign.latest_campaign_update.as_mut().and_then(|update| update.job.as_mut())
             {
-                job.finishes = job.finishes.min(now);
-                job.started = job.started.min(job.finishes);
+                job.finish_by(now);
+            }
+        }
+        for recommender in self.recommenders.values_mut() {
+            if let Some((_, job)) = recommender.job.as_mut() {
+                job.finish_by(now);
+            }
+            if let Some(job) =
+                recommender.latest_recommender_update.as_mut().and_then(|update| update.job.as_mut())
+            {
+                job.finish_by(now);
             }
         }
         self.advance(now);
