@@ -1,4 +1,5 @@
-//! Personalize ARNs: parsing a solution version ARN and deriving the campaign ARN from it.
+//! Personalize ARNs: parsing solution version and dataset group ARNs, and deriving the campaign and
+//! recommender ARNs from them.
 
 use std::fmt;
 
@@ -47,40 +48,100 @@ pub enum ArnError {
     BadSolutionName { name: String },
     #[error("has a version `{version}` that is neither a version id (letters and digits) nor `$LATEST`")]
     BadVersion { version: String },
+    #[error("names a `{resource}` resource; expected `dataset-group/<name>`")]
+    NotDatasetGroup { resource: String },
+    #[error(
+        "has a dataset group name `{name}` that is not a valid name (letters, digits, `-` and `_`, 1 to 63)"
+    )]
+    BadDatasetGroupName { name: String },
+}
+
+/// The partition, region and account of an ARN of Personalize, checked, and the resource after them.
+struct Place<'t> {
+    partition: &'t str,
+    region: &'t str,
+    account: &'t str,
+    resource: &'t str,
+}
+
+fn place(text: &str) -> Result<Place<'_>, ArnError> {
+    if text.chars().count() > MAX_ARN_LEN {
+        return Err(ArnError::TooLong { len: text.chars().count() });
+    }
+    let parts: Vec<&str> = text.splitn(6, ':').collect();
+    let [prefix, partition, service, region, account, resource] = parts[..] else {
+        return Err(ArnError::NotAnArn);
+    };
+    if prefix != "arn" {
+        return Err(ArnError::NotAnArn);
+    }
+    if partition.is_empty()
+        || !partition.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(ArnError::EmptyPart { part: "or malformed partition (such as `aws`)" });
+    }
+    if service != "personalize" {
+        return Err(ArnError::OtherService { service: service.to_string() });
+    }
+    if region.is_empty() {
+        return Err(ArnError::EmptyPart { part: "region" });
+    }
+    if !is_region(region) {
+        return Err(ArnError::BadRegion { region: region.to_string() });
+    }
+    if account.is_empty() {
+        return Err(ArnError::EmptyPart { part: "account" });
+    }
+    if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+        return Err(ArnError::BadAccount { account: account.to_string() });
+    }
+    Ok(Place { partition, region, account, resource })
+}
+
+/// `arn:<partition>:personalize:<region>:<account>:dataset-group/<name>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DatasetGroupArn {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+    pub name: String,
+}
+
+impl DatasetGroupArn {
+    pub fn parse(text: &str) -> Result<Self, ArnError> {
+        let place = place(text)?;
+        let Some(name) = place.resource.strip_prefix("dataset-group/") else {
+            let resource = place.resource.split('/').next().unwrap_or_default();
+            return Err(ArnError::NotDatasetGroup { resource: resource.to_string() });
+        };
+        if !is_valid_name(name) {
+            return Err(ArnError::BadDatasetGroupName { name: name.to_string() });
+        }
+        Ok(DatasetGroupArn {
+            partition: place.partition.to_string(),
+            region: place.region.to_string(),
+            account: place.account.to_string(),
+            name: name.to_string(),
+        })
+    }
+
+    /// The ARN of the recommender called `name` in this dataset group: recommenders live in the account
+    /// and region of their dataset group.
+    pub fn recommender_arn(&self, name: &str) -> String {
+        ResourceArn {
+            partition: self.partition.clone(),
+            region: self.region.clone(),
+            account: self.account.clone(),
+            resource_type: "recommender".to_string(),
+            name: name.to_string(),
+        }
+        .to_string()
+    }
 }
 
 impl SolutionVersionArn {
     pub fn parse(text: &str) -> Result<Self, ArnError> {
-        if text.chars().count() > MAX_ARN_LEN {
-            return Err(ArnError::TooLong { len: text.chars().count() });
-        }
-        let parts: Vec<&str> = text.splitn(6, ':').collect();
-        let [prefix, partition, service, region, account, resource] = parts[..] else {
-            return Err(ArnError::NotAnArn);
-        };
-        if prefix != "arn" {
-            return Err(ArnError::NotAnArn);
-        }
-        if partition.is_empty()
-            || !partition.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        {
-            return Err(ArnError::EmptyPart { part: "or malformed partition (such as `aws`)" });
-        }
-        if service != "personalize" {
-            return Err(ArnError::OtherService { service: service.to_string() });
-        }
-        if region.is_empty() {
-            return Err(ArnError::EmptyPart { part: "region" });
-        }
-        if !is_region(region) {
-            return Err(ArnError::BadRegion { region: region.to_string() });
-        }
-        if account.is_empty() {
-            return Err(ArnError::EmptyPart { part: "account" });
-        }
-        if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
-            return Err(ArnError::BadAccount { account: account.to_string() });
-        }
+        let Place { partition, region, account, resource } = place(text)?;
         let mut segments = resource.split('/');
         let kind = segments.next().unwrap_or_default();
         let segments: Vec<&str> = segments.collect();
@@ -119,10 +180,11 @@ impl SolutionVersionArn {
     /// The ARN of the campaign called `name` that serves this solution: campaigns live in the account and
     /// region of their solution.
     pub fn campaign_arn(&self, name: &str) -> String {
-        CampaignArn {
+        ResourceArn {
             partition: self.partition.clone(),
             region: self.region.clone(),
             account: self.account.clone(),
+            resource_type: "campaign".to_string(),
             name: name.to_string(),
         }
         .to_string()
@@ -147,48 +209,63 @@ impl fmt::Display for SolutionVersionArn {
     }
 }
 
-/// `arn:<partition>:personalize:<region>:<account>:campaign/<name>`, as AWS reports campaigns and as
-/// [`SolutionVersionArn::campaign_arn`] derives them.
+impl fmt::Display for DatasetGroupArn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "arn:{}:personalize:{}:{}:dataset-group/{}",
+            self.partition, self.region, self.account, self.name
+        )
+    }
+}
+
+/// `arn:<partition>:personalize:<region>:<account>:<type>/<name>` for a campaign or a recommender, as AWS
+/// reports them and as [`SolutionVersionArn::campaign_arn`] and [`DatasetGroupArn::recommender_arn`]
+/// derive them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CampaignArn {
+pub struct ResourceArn {
     pub partition: String,
     pub region: String,
     pub account: String,
+    /// `campaign` or `recommender`.
+    pub resource_type: String,
     pub name: String,
 }
 
-impl CampaignArn {
-    /// `None` for anything that is not a campaign ARN.
+impl ResourceArn {
+    /// `None` for anything that is not a campaign or recommender ARN.
     pub fn parse(text: &str) -> Option<Self> {
         let mut fields = text.splitn(6, ':');
         let (arn, partition, service, region, account, resource) =
             (fields.next()?, fields.next()?, fields.next()?, fields.next()?, fields.next()?, fields.next()?);
-        let name = resource.strip_prefix("campaign/")?;
+        let (resource_type, name) = resource.split_once('/')?;
         (arn == "arn"
             && service == "personalize"
+            && matches!(resource_type, "campaign" | "recommender")
             && !region.is_empty()
             && !account.is_empty()
             && is_valid_name(name))
-        .then(|| CampaignArn {
+        .then(|| ResourceArn {
             partition: partition.to_string(),
             region: region.to_string(),
             account: account.to_string(),
+            resource_type: resource_type.to_string(),
             name: name.to_string(),
         })
     }
 
     /// Whether `other` lives in the same partition, region and account.
-    pub fn same_place(&self, other: &CampaignArn) -> bool {
+    pub fn same_place(&self, other: &ResourceArn) -> bool {
         (&self.partition, &self.region, &self.account) == (&other.partition, &other.region, &other.account)
     }
 }
 
-impl fmt::Display for CampaignArn {
+impl fmt::Display for ResourceArn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "arn:{}:personalize:{}:{}:campaign/{}",
-            self.partition, self.region, self.account, self.name
+            "arn:{}:personalize:{}:{}:{}/{}",
+            self.partition, self.region, self.account, self.resource_type, self.name
         )
     }
 }
@@ -246,16 +323,16 @@ mod tests {
     #[test]
     fn campaign_arns_round_trip_and_know_their_place() {
         let text = "arn:aws:personalize:eu-west-1:111122223333:campaign/home-recs";
-        let arn = CampaignArn::parse(text).unwrap();
+        let arn = ResourceArn::parse(text).unwrap();
         assert_eq!(
             (arn.region.as_str(), arn.account.as_str(), arn.name.as_str()),
             ("eu-west-1", "111122223333", "home-recs")
         );
         assert_eq!(arn.to_string(), text);
-        let other = CampaignArn::parse("arn:aws:personalize:eu-west-1:111122223333:campaign/web").unwrap();
+        let other = ResourceArn::parse("arn:aws:personalize:eu-west-1:111122223333:campaign/web").unwrap();
         assert!(arn.same_place(&other));
         let elsewhere =
-            CampaignArn::parse("arn:aws:personalize:us-east-1:111122223333:campaign/web").unwrap();
+            ResourceArn::parse("arn:aws:personalize:us-east-1:111122223333:campaign/web").unwrap();
         assert!(!arn.same_place(&elsewhere));
         for wrong in [
             "arn:aws:personalize:eu-west-1:111122223333:solution/s",
@@ -264,8 +341,32 @@ mod tests {
             "arn:aws:personalize:eu-west-1:111122223333:campaign/",
             "campaign/c",
         ] {
-            assert_eq!(CampaignArn::parse(wrong), None, "{wrong}");
+            assert_eq!(ResourceArn::parse(wrong), None, "{wrong}");
         }
+    }
+
+    #[test]
+    fn dataset_group_arns_derive_recommender_arns() {
+        let group =
+            DatasetGroupArn::parse("arn:aws:personalize:eu-west-1:111122223333:dataset-group/shop").unwrap();
+        assert_eq!(
+            group.recommender_arn("for-you"),
+            "arn:aws:personalize:eu-west-1:111122223333:recommender/for-you"
+        );
+        let recommender = ResourceArn::parse(&group.recommender_arn("for-you")).unwrap();
+        assert_eq!(recommender.resource_type, "recommender");
+        assert!(matches!(
+            DatasetGroupArn::parse("arn:aws:personalize:eu-west-1:111122223333:solution/shop"),
+            Err(ArnError::NotDatasetGroup { .. })
+        ));
+        assert!(matches!(
+            DatasetGroupArn::parse("arn:aws:personalize:eu-west-1:1111:dataset-group/shop"),
+            Err(ArnError::BadAccount { .. })
+        ));
+        assert!(matches!(
+            DatasetGroupArn::parse("arn:aws:personalize:eu-west-1:111122223333:dataset-group/a.b"),
+            Err(ArnError::BadDatasetGroupName { .. })
+        ));
     }
 
     #[test]

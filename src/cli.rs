@@ -190,9 +190,9 @@ pub struct PlanArgs {
 }
 
 #[derive(Debug, clap::Args)]
-#[command(group = clap::ArgGroup::new("which").required(true).args(["arns", "solution", "all"]))]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["arns", "solution", "dataset_group", "all"]))]
 pub struct ImportArgs {
-    /// Campaign ARNs to import.
+    /// Campaign or recommender ARNs to import.
     #[arg(value_name = "ARN")]
     pub arns: Vec<String>,
 
@@ -200,15 +200,19 @@ pub struct ImportArgs {
     #[arg(long, value_name = "SOLUTION_ARN")]
     pub solution: Option<String>,
 
-    /// Import every campaign in the region (--region, AWS_REGION or the profile's).
+    /// Import every recommender of this domain dataset group.
+    #[arg(long, value_name = "DATASET_GROUP_ARN")]
+    pub dataset_group: Option<String>,
+
+    /// Import every campaign and recommender in the region (--region, AWS_REGION or the profile's).
     #[arg(long)]
     pub all: bool,
 
-    /// Where to write the files, one per campaign, named after it.
+    /// Where to write the files, one per campaign or recommender, named after it.
     #[arg(long, value_name = "DIR", default_value = DEFAULT_PATH)]
     pub dir: PathBuf,
 
-    /// Overwrite existing files, and write campaigns that a file already defines.
+    /// Overwrite existing files, and write campaigns and recommenders that a file already defines.
     #[arg(long)]
     pub force: bool,
 

@@ -6,7 +6,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
-use crate::validate::{LoadedCampaign, check_document, check_unique};
+use crate::validate::{LoadedResource, check_document, check_unique};
 use crate::yaml::{self, MAX_FILE_BYTES, Position};
 
 /// Where `pz-apply` looks when no path is given.
@@ -16,7 +16,7 @@ pub const DEFAULT_PATH: &str = "campaigns";
 #[derive(Debug, Default)]
 pub struct Catalog {
     pub files: Vec<PathBuf>,
-    pub campaigns: Vec<LoadedCampaign>,
+    pub campaigns: Vec<LoadedResource>,
     pub diagnostics: Vec<Diagnostic>,
     /// The text of every file read, for showing the offending lines.
     pub sources: BTreeMap<PathBuf, String>,
@@ -79,7 +79,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Catalog, LoadError> {
 }
 
 /// Checks the text of one file: every document in it, independently.
-pub fn check_source(file: &Path, source: &str) -> (Vec<LoadedCampaign>, Vec<Diagnostic>) {
+pub fn check_source(file: &Path, source: &str) -> (Vec<LoadedResource>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let documents = match yaml::parse_documents(source) {
         Ok(documents) => documents,

@@ -5,12 +5,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use pz_emulator::seed::SeedSolution;
+use pz_emulator::seed::{SeedDatasetGroup, SeedSolution};
 use pz_emulator::{Emulator, EmulatorConfig, RunningEmulator, Seed, StartError, Timing};
 use pz_emulator::{SeedVersion, SeedVersionDetail};
 
 use crate::arn::SolutionVersionArn;
-use crate::validate::LoadedCampaign;
+use crate::spec::ResourceSpec;
+use crate::validate::LoadedResource;
 
 /// The folder, under the working directory, that holds the local emulator's state.
 pub const LOCAL_DIR: &str = ".pz-apply";
@@ -32,12 +33,31 @@ pub enum LocalError {
     Start(#[from] StartError),
 }
 
-/// The solutions and versions the campaigns refer to: every pinned version, and one version for a solution
-/// only followed through `$LATEST`, so that it has something to serve.
-pub fn seed_for(campaigns: &[LoadedCampaign]) -> Seed {
+/// The solutions and versions the campaigns refer to (every pinned version, and one version for a
+/// solution only followed through `$LATEST`, so that it has something to serve), and the dataset groups
+/// the recommenders belong to, in the domain of their recipe.
+pub fn seed_for(resources: &[LoadedResource]) -> Seed {
     let mut versions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for campaign in campaigns {
-        let Ok(arn) = SolutionVersionArn::parse(&campaign.spec.solution_version_arn) else { continue };
+    let mut dataset_groups: BTreeMap<String, SeedDatasetGroup> = BTreeMap::new();
+    for resource in resources {
+        let campaign = match &resource.spec {
+            ResourceSpec::Campaign(campaign) => campaign,
+            ResourceSpec::Recommender(recommender) => {
+                let domain = if recommender.recipe_arn.contains("/aws-vod-") {
+                    "VIDEO_ON_DEMAND"
+                } else {
+                    "ECOMMERCE"
+                };
+                dataset_groups.entry(recommender.dataset_group_arn.clone()).or_insert_with(|| {
+                    SeedDatasetGroup {
+                        dataset_group_arn: recommender.dataset_group_arn.clone(),
+                        domain: Some(domain.to_string()),
+                    }
+                });
+                continue;
+            }
+        };
+        let Ok(arn) = SolutionVersionArn::parse(&campaign.solution_version_arn) else { continue };
         let entry = versions.entry(arn.solution_arn()).or_default();
         if !arn.is_latest() {
             entry.insert(arn.version.clone());
@@ -51,7 +71,7 @@ pub fn seed_for(campaigns: &[LoadedCampaign]) -> Seed {
             SeedSolution { solution_arn, versions: ids.into_iter().map(example_version).collect() }
         })
         .collect();
-    Seed { solutions, ..Seed::default() }
+    Seed { solutions, dataset_groups: dataset_groups.into_values().collect(), ..Seed::default() }
 }
 
 /// An ACTIVE version with offline metrics, so that the quick-start's plan shows them. The values are made
@@ -79,7 +99,7 @@ fn example_version(id: String) -> SeedVersion {
 }
 
 /// Starts the emulator on a free loopback port, with the state kept in `<workdir>/.pz-apply/`.
-pub async fn start(workdir: &Path, campaigns: &[LoadedCampaign]) -> Result<RunningEmulator, LocalError> {
+pub async fn start(workdir: &Path, campaigns: &[LoadedResource]) -> Result<RunningEmulator, LocalError> {
     let folder = workdir.join(LOCAL_DIR);
     std::fs::create_dir_all(&folder).map_err(|source| LocalError::Folder { path: folder.clone(), source })?;
     let seed = seed_for(campaigns)
@@ -91,8 +111,8 @@ pub async fn start(workdir: &Path, campaigns: &[LoadedCampaign]) -> Result<Runni
         state_file: Some(folder.join(STATE_FILE)),
         stale_reads: 0,
     })?;
-    // Files added since the state file was written may name new solutions.
-    emulator.add_missing_solutions(&seed);
+    // Files added since the state file was written may name new solutions or dataset groups.
+    emulator.add_missing_sources(&seed);
     Ok(emulator.start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?)
 }
 

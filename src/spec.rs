@@ -1,4 +1,5 @@
-//! The desired state: one campaign as a file declares it.
+//! The desired state: one campaign or recommender as a file declares it. A document's `kind` says which
+//! (`Campaign` when left out); [`ResourceSpec`] holds either.
 //!
 //! `None` means the file does not mention the field: it is unmanaged, and its live value is carried over
 //! unchanged. A map that is mentioned (`itemExplorationConfig`, `rankingInfluence`, `tags`) is managed whole.
@@ -13,10 +14,106 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
 use crate::arn::SolutionVersionArn;
 
+mod recommender;
+pub use recommender::{
+    COLUMN_NAME_PATTERN, DATASET_TYPES, MAX_COLUMN_NAME_CHARS, MAX_COLUMNS_PER_DATASET,
+    RECOMMENDER_CONFIG_FIELDS, RECOMMENDER_FIELDS, RecommenderConfigSpec, RecommenderSpec, RecommenderState,
+    TRAINING_DATA_FIELDS, TrainingDataSpec,
+};
+
+/// The kinds of resource a file can declare, as `kind:` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Campaign,
+    Recommender,
+}
+
+pub const KIND_NAMES: &[&str] = &["Campaign", "Recommender"];
+
+impl Kind {
+    pub fn parse(name: &str) -> Option<Kind> {
+        match name {
+            "Campaign" => Some(Kind::Campaign),
+            "Recommender" => Some(Kind::Recommender),
+            _ => None,
+        }
+    }
+
+    /// As files and JSON output name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Campaign => "Campaign",
+            Kind::Recommender => "Recommender",
+        }
+    }
+
+    /// As sentences name it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Campaign => "campaign",
+            Kind::Recommender => "recommender",
+        }
+    }
+}
+
+/// One resource as its file declares it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResourceSpec {
+    Campaign(CampaignSpec),
+    Recommender(RecommenderSpec),
+}
+
+impl ResourceSpec {
+    pub fn kind(&self) -> Kind {
+        match self {
+            ResourceSpec::Campaign(_) => Kind::Campaign,
+            ResourceSpec::Recommender(_) => Kind::Recommender,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            ResourceSpec::Campaign(spec) => &spec.name,
+            ResourceSpec::Recommender(spec) => &spec.name,
+        }
+    }
+
+    /// The tags the file manages, `None` when it does not mention them.
+    pub fn tags(&self) -> Option<&BTreeMap<String, String>> {
+        match self {
+            ResourceSpec::Campaign(spec) => spec.tags.as_ref(),
+            ResourceSpec::Recommender(spec) => spec.tags.as_ref(),
+        }
+    }
+
+    /// The resource as a file would write it.
+    pub fn to_document(&self) -> serde_json::Value {
+        match self {
+            ResourceSpec::Campaign(spec) => spec.to_document(),
+            ResourceSpec::Recommender(spec) => spec.to_document(),
+        }
+    }
+
+    pub fn as_campaign(&self) -> Option<&CampaignSpec> {
+        match self {
+            ResourceSpec::Campaign(spec) => Some(spec),
+            ResourceSpec::Recommender(_) => None,
+        }
+    }
+}
+
 /// Field names as files spell them, per mapping. `validate` rejects any other key; a test checks the schema
 /// lists the same ones.
-pub const CAMPAIGN_FIELDS: &[&str] =
-    &["name", "solutionVersionArn", "campaignArn", "minProvisionedTPS", "campaignConfig", "tags", "guard"];
+pub const CAMPAIGN_FIELDS: &[&str] = &[
+    "name",
+    "solutionVersionArn",
+    "campaignArn",
+    "minProvisionedTPS",
+    "campaignConfig",
+    "tags",
+    "guard",
+    "kind",
+];
 pub const CAMPAIGN_CONFIG_FIELDS: &[&str] = &[
     "syncWithLatestSolutionVersion",
     "enableMetadataWithRecommendations",
@@ -209,16 +306,7 @@ impl CampaignSpec {
                 section.insert("enableMetadataWithRecommendations".into(), metadata.into());
             }
             if let Some(exploration) = &config.item_exploration_config {
-                let mut map = serde_json::Map::new();
-                for (key, value) in [
-                    ("explorationWeight", &exploration.exploration_weight),
-                    ("explorationItemAgeCutOff", &exploration.exploration_item_age_cut_off),
-                ] {
-                    if let Some(value) = value {
-                        map.insert(key.into(), value.text.clone().into());
-                    }
-                }
-                section.insert("itemExplorationConfig".into(), map.into());
+                section.insert("itemExplorationConfig".into(), exploration_document(exploration));
             }
             if let Some(ranking) = &config.ranking_influence {
                 let mut map = serde_json::Map::new();
@@ -257,6 +345,29 @@ impl CampaignSpec {
     }
 }
 
+/// Exploration settings as a file writes them: the text each value was given as.
+pub(crate) fn exploration_document(exploration: &ItemExplorationSpec) -> serde_json::Value {
+    exploration
+        .entries()
+        .into_iter()
+        .map(|(key, value)| (key.to_string(), serde_json::Value::from(value.text.clone())))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+impl ItemExplorationSpec {
+    /// The settings given, by the API's key names.
+    pub fn entries(&self) -> Vec<(&'static str, &ExplorationValue)> {
+        [
+            ("explorationWeight", &self.exploration_weight),
+            ("explorationItemAgeCutOff", &self.exploration_item_age_cut_off),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| value.as_ref().map(|value| (key, value)))
+        .collect()
+    }
+}
+
 /// A finite decimal number written as a string: what `f64::from_str` accepts, without `inf` and `NaN`.
 pub const NUMERIC_STRING_PATTERN: &str = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$";
 
@@ -284,7 +395,7 @@ fn exploration_age_schema(_: &mut SchemaGenerator) -> Schema {
 /// Tag keys and values: letters, digits, spaces and `_ . : / = + - @`.
 pub const TAG_CHARACTERS_PATTERN: &str = r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$";
 
-fn tags_schema(_: &mut SchemaGenerator) -> Schema {
+pub(crate) fn tags_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({
         "type": "object",
         "maxProperties": MAX_TAGS,
@@ -314,11 +425,12 @@ fn guard_schema(generator: &mut SchemaGenerator) -> Schema {
     })
 }
 
-/// The JSON Schema (draft 2020-12) for campaign files, as committed in `schemas/campaign.schema.json`.
-pub fn campaign_schema() -> Schema {
-    let mut schema = schemars::generate::SchemaSettings::draft2020_12()
-        .into_generator()
-        .into_root_schema_for::<CampaignSpec>();
+/// The JSON Schema (draft 2020-12) for campaign and recommender files, as committed in
+/// `schemas/campaign.schema.json`: one schema for both kinds, chosen by `kind`, so editors help in either.
+pub fn resource_schema() -> Schema {
+    let settings = schemars::generate::SchemaSettings::draft2020_12();
+    let mut campaign = settings.clone().into_generator().into_root_schema_for::<CampaignSpec>();
+    let mut recommender = settings.into_generator().into_root_schema_for::<RecommenderSpec>();
     // `$LATEST` if and only if `syncWithLatestSolutionVersion: true`: a rule across fields that the types
     // cannot say.
     let latest = json_schema!({
@@ -334,7 +446,7 @@ pub fn campaign_schema() -> Schema {
         },
         "required": ["campaignConfig"]
     });
-    schema.insert(
+    campaign.insert(
         "allOf".to_string(),
         serde_json::json!([
             {
@@ -349,12 +461,54 @@ pub fn campaign_schema() -> Schema {
             }
         ]),
     );
-    schema
+    let kind =
+        |value: &str, description: &str| serde_json::json!({ "const": value, "description": description });
+    if let Some(properties) = campaign.get_mut("properties").and_then(serde_json::Value::as_object_mut) {
+        properties.insert(
+            "kind".into(),
+            kind(
+                "Campaign",
+                "Optional. What the document declares: `Campaign` (the default) or `Recommender`.",
+            ),
+        );
+    }
+    if let Some(properties) = recommender.get_mut("properties").and_then(serde_json::Value::as_object_mut) {
+        properties.insert("kind".into(), kind("Recommender", "What the document declares: a recommender."));
+    }
+    if let Some(required) = recommender.get_mut("required").and_then(serde_json::Value::as_array_mut) {
+        required.insert(0, "kind".into());
+    }
+    // Both kinds' definitions at the root, where their `$ref`s point.
+    let mut definitions = serde_json::Map::new();
+    for schema in [&mut campaign, &mut recommender] {
+        if let Some(serde_json::Value::Object(defs)) = schema.remove("$defs") {
+            definitions.extend(defs);
+        }
+        schema.remove("$schema");
+    }
+    definitions.insert("Campaign".into(), campaign.to_value());
+    definitions.insert("Recommender".into(), recommender.to_value());
+    json_schema!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Amazon Personalize campaign or recommender (pz-apply)",
+        "description": "One campaign (the default, or `kind: Campaign`) or one recommender (`kind: Recommender`) managed by pz-apply.",
+        "type": "object",
+        "properties": {
+            "kind": {
+                "description": "What the document declares: `Campaign` (the default) or `Recommender`.",
+                "enum": KIND_NAMES
+            }
+        },
+        "if": { "properties": { "kind": { "const": "Recommender" } }, "required": ["kind"] },
+        "then": { "$ref": "#/$defs/Recommender" },
+        "else": { "$ref": "#/$defs/Campaign" },
+        "$defs": definitions
+    })
 }
 
 /// The schema as the committed file holds it: pretty JSON with a final newline.
-pub fn campaign_schema_json() -> String {
-    let mut text = serde_json::to_string_pretty(&campaign_schema()).unwrap_or_default();
+pub fn schema_json() -> String {
+    let mut text = serde_json::to_string_pretty(&resource_schema()).unwrap_or_default();
     text.push('\n');
     text
 }

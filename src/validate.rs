@@ -1,4 +1,5 @@
-//! Turns parsed YAML documents into [`CampaignSpec`]s, reporting every problem on the way.
+//! Turns parsed YAML documents into [`ResourceSpec`]s (campaigns here, recommenders in [`recommender`]),
+//! reporting every problem on the way.
 //!
 //! Checks never stop at the first problem: each field is checked on its own, and a document yields a spec
 //! only when none of its fields had a problem.
@@ -18,17 +19,31 @@ use crate::spec::{
     MAX_TAGS, METRIC_NAMES, MetricGuard, NUMERIC_STRING_PATTERN, RANKING_INFLUENCE_FIELDS,
     RankingInfluenceSpec, TAG_CHARACTERS_PATTERN,
 };
+use crate::spec::{KIND_NAMES, Kind, ResourceSpec};
 use crate::yaml::{Node, Position, Value};
 
-/// A campaign read from a file, with where it was defined and the ARN it will have.
+mod recommender;
+
+/// A campaign or recommender read from a file, with where it was defined and the ARN it will have.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LoadedCampaign {
-    pub spec: CampaignSpec,
-    pub campaign_arn: String,
+pub struct LoadedResource {
+    pub spec: ResourceSpec,
+    pub arn: String,
     pub file: std::path::PathBuf,
     pub position: Position,
-    /// Where `solutionVersionArn` is written: what a blocked version change points at.
+    /// Where a campaign's `solutionVersionArn` is written: what a blocked version change points at (the
+    /// document's position for a recommender).
     pub version_position: Position,
+}
+
+impl LoadedResource {
+    pub fn kind(&self) -> Kind {
+        self.spec.kind()
+    }
+
+    pub fn name(&self) -> &str {
+        self.spec.name()
+    }
 }
 
 static TAG_CHARACTERS: LazyLock<Regex> =
@@ -41,33 +56,39 @@ pub fn check_document(
     file: &Path,
     document: &Node,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<LoadedCampaign> {
+) -> Option<LoadedResource> {
     let before = diagnostics.len();
-    let mut checker = Checker { file, diagnostics };
-    let campaign = checker.campaign(document);
+    let mut checker = Checker { file, diagnostics, levels: CAMPAIGN_LEVELS };
+    let campaign = match checker.kind(document)? {
+        Kind::Campaign => checker.campaign(document),
+        Kind::Recommender => checker.recommender(document),
+    };
     if diagnostics.len() > before {
         return None;
     }
     campaign
 }
 
-/// Reports every campaign defined more than once (same derived ARN), naming the first definition.
-pub fn check_unique(campaigns: &[LoadedCampaign], diagnostics: &mut Vec<Diagnostic>) {
-    let mut first_seen: HashMap<&str, &LoadedCampaign> = HashMap::new();
-    for campaign in campaigns {
-        match first_seen.get(campaign.campaign_arn.as_str()) {
+/// Reports every resource defined more than once (same derived ARN), naming the first definition.
+pub fn check_unique(resources: &[LoadedResource], diagnostics: &mut Vec<Diagnostic>) {
+    let mut first_seen: HashMap<&str, &LoadedResource> = HashMap::new();
+    for resource in resources {
+        let noun = resource.kind().noun();
+        match first_seen.get(resource.arn.as_str()) {
             Some(first) => diagnostics.push(
                 Diagnostic::new(
-                    &campaign.file,
-                    campaign.position,
-                    format!("campaign `{}` is defined twice ({})", campaign.spec.name, campaign.campaign_arn),
+                    &resource.file,
+                    resource.position,
+                    format!("{noun} `{}` is defined twice ({})", resource.name(), resource.arn),
                 )
                 .field("name")
                 .related(&first.file, first.position, "first defined here")
-                .help("each campaign must be defined in exactly one document: remove or rename one of them"),
+                .help(format!(
+                    "each {noun} must be defined in exactly one document: remove or rename one of them"
+                )),
             ),
             None => {
-                first_seen.insert(&campaign.campaign_arn, campaign);
+                first_seen.insert(&resource.arn, resource);
             }
         }
     }
@@ -94,7 +115,16 @@ impl<'n> Record<'n> {
 struct Checker<'a> {
     file: &'a Path,
     diagnostics: &'a mut Vec<Diagnostic>,
+    /// The mappings of the kind being checked and their fields, for "belongs under" help.
+    levels: &'static [(&'static str, &'static [&'static str])],
 }
+
+const CAMPAIGN_LEVELS: &[(&str, &[&str])] = &[
+    ("", CAMPAIGN_FIELDS),
+    ("campaignConfig", CAMPAIGN_CONFIG_FIELDS),
+    ("campaignConfig.itemExplorationConfig", ITEM_EXPLORATION_FIELDS),
+    ("campaignConfig.rankingInfluence", RANKING_INFLUENCE_FIELDS),
+];
 
 /// The value of `key` in a mapping node, if there is one.
 fn map_value<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
@@ -132,11 +162,47 @@ impl Checker<'_> {
         self.report(position, field, message).help = Some(help.into());
     }
 
-    fn campaign(&mut self, document: &Node) -> Option<LoadedCampaign> {
+    /// What the document declares: `kind`, `Campaign` when it is left out. `None` (reported) for a kind
+    /// that does not exist.
+    fn kind(&mut self, document: &Node) -> Option<Kind> {
+        let Some(node) = map_value(document, "kind") else { return Some(Kind::Campaign) };
+        let name = self.string(node, "kind")?;
+        if let Some(kind) = Kind::parse(&name) {
+            return Some(kind);
+        }
+        let help = match suggest(&name, KIND_NAMES) {
+            Some(suggestion) => format!("did you mean `{suggestion}`?"),
+            None => "write `kind: Campaign` (the default) or `kind: Recommender`".to_string(),
+        };
+        self.report_with_help(node.position, "kind", format!("unknown kind `{name}`"), help);
+        None
+    }
+
+    /// A required field, reported with how to add it when missing.
+    fn required<'r, 'n>(
+        &mut self,
+        record: &'r Record<'n>,
+        document: &Node,
+        field: &str,
+        help: &str,
+    ) -> Option<&'r Entry<'n>> {
+        let entry = record.get(field);
+        if entry.is_none() {
+            self.report_with_help(
+                document.position,
+                field,
+                format!("missing required field `{field}`"),
+                help,
+            );
+        }
+        entry
+    }
+
+    fn campaign(&mut self, document: &Node) -> Option<LoadedResource> {
         let record = self.record(document, "", CAMPAIGN_FIELDS, "a campaign document")?;
 
         let name = match record.get("name") {
-            Some(entry) => self.name(entry),
+            Some(entry) => self.name(entry, Kind::Campaign),
             None => {
                 self.report_with_help(
                     document.position,
@@ -162,7 +228,9 @@ impl Checker<'_> {
         };
         let campaign_arn =
             record.get("campaignArn").and_then(|entry| self.string(entry.value, "campaignArn"));
-        let min_provisioned_tps = record.get("minProvisionedTPS").and_then(|entry| self.tps(entry.value));
+        let min_provisioned_tps = record
+            .get("minProvisionedTPS")
+            .and_then(|entry| self.at_least_one(entry.value, "minProvisionedTPS"));
         let campaign_config =
             record.get("campaignConfig").and_then(|entry| self.campaign_config(entry.value));
         let tags = record.get("tags").and_then(|entry| self.tags(entry));
@@ -190,8 +258,8 @@ impl Checker<'_> {
             self.latest_rule(&solution_version, version_entry, sync, sync_node, config_entry);
         }
 
-        Some(LoadedCampaign {
-            spec: CampaignSpec {
+        Some(LoadedResource {
+            spec: ResourceSpec::Campaign(CampaignSpec {
                 name,
                 solution_version_arn: solution_version.to_string(),
                 campaign_arn,
@@ -199,8 +267,8 @@ impl Checker<'_> {
                 campaign_config,
                 tags,
                 guard,
-            },
-            campaign_arn: derived_arn,
+            }),
+            arn: derived_arn,
             file: self.file.to_path_buf(),
             position: document.position,
             version_position: version_entry.value.position,
@@ -328,7 +396,7 @@ impl Checker<'_> {
             };
             let help = match suggest(entry.key, known) {
                 Some(suggestion) => Some(format!("did you mean `{suggestion}`?")),
-                None => misplaced(entry.key, path).or_else(|| {
+                None => misplaced(self.levels, entry.key, path).or_else(|| {
                     Some(format!(
                         "expected one of: {}",
                         known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
@@ -359,14 +427,15 @@ impl Checker<'_> {
         }
     }
 
-    fn name(&mut self, entry: &Entry) -> Option<String> {
+    fn name(&mut self, entry: &Entry, kind: Kind) -> Option<String> {
+        let noun = kind.noun();
         let name = self.string(entry.value, "name")?;
         let length = name.chars().count();
         if length == 0 || length > 63 {
             self.report_with_help(
                 entry.value.position,
                 "name",
-                format!("`name` is {length} characters long; a campaign name has 1 to 63"),
+                format!("`name` is {length} characters long; a {noun} name has 1 to 63"),
                 "shorten the name",
             );
             return None;
@@ -375,7 +444,7 @@ impl Checker<'_> {
             self.report_with_help(
                 entry.value.position,
                 "name",
-                format!("`name` `{name}` has characters a campaign name cannot have"),
+                format!("`name` `{name}` has characters a {noun} name cannot have"),
                 "use letters, digits, `-` and `_`, starting with a letter or digit",
             );
             return None;
@@ -398,17 +467,19 @@ impl Checker<'_> {
         }
     }
 
-    fn tps(&mut self, node: &Node) -> Option<i32> {
-        const FIELD: &str = "minProvisionedTPS";
-        let help = "write a whole number of at least 1, such as `minProvisionedTPS: 1`";
+    /// A whole number of at least 1 (`minProvisionedTPS`, `minRecommendationRequestsPerSecond`).
+    fn at_least_one(&mut self, node: &Node, field: &str) -> Option<i32> {
+        let name = field.rsplit('.').next().unwrap_or(field);
+        let help = format!("write a whole number of at least 1, such as `{name}: 1`");
+        let help = help.as_str();
         match &node.value {
             Value::Int(n) if *n >= 1 => match i32::try_from(*n) {
                 Ok(n) => Some(n),
                 Err(_) => {
                     self.report_with_help(
                         node.position,
-                        FIELD,
-                        format!("`{FIELD}` is {n}, more than the API accepts ({})", i32::MAX),
+                        field,
+                        format!("`{field}` is {n}, more than the API accepts ({})", i32::MAX),
                         help,
                     );
                     None
@@ -417,8 +488,8 @@ impl Checker<'_> {
             Value::Int(n) => {
                 self.report_with_help(
                     node.position,
-                    FIELD,
-                    format!("`{FIELD}` is {n}; it must be at least 1"),
+                    field,
+                    format!("`{field}` is {n}; it must be at least 1"),
                     help,
                 );
                 None
@@ -426,17 +497,17 @@ impl Checker<'_> {
             Value::String(text) if text.trim().parse::<i64>().is_ok() => {
                 self.report_with_help(
                     node.position,
-                    FIELD,
-                    format!("`{FIELD}` must be an integer, found the string \"{text}\""),
-                    format!("remove the quotes: `{FIELD}: {}`", text.trim()),
+                    field,
+                    format!("`{field}` must be an integer, found the string \"{text}\""),
+                    format!("remove the quotes: `{name}: {}`", text.trim()),
                 );
                 None
             }
             other => {
                 self.report_with_help(
                     node.position,
-                    FIELD,
-                    format!("`{FIELD}` must be an integer, found {}", other.kind()),
+                    field,
+                    format!("`{field}` must be an integer, found {}", other.kind()),
                     help,
                 );
                 None
@@ -642,7 +713,7 @@ impl Checker<'_> {
             self.report_with_help(
                 entry.key_node.position,
                 PATH,
-                format!("`tags` has {} tags; a campaign can have at most {MAX_TAGS}", entries.len()),
+                format!("`tags` has {} tags; a resource can have at most {MAX_TAGS}", entries.len()),
                 "remove tags until at most 50 are left",
             );
         }
@@ -772,13 +843,7 @@ fn suggest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
 }
 
 /// A known field written at the wrong level, such as `syncWithLatestSolutionVersion` at the top.
-fn misplaced(key: &str, path: &str) -> Option<String> {
-    let levels: [(&str, &[&str]); 4] = [
-        ("", CAMPAIGN_FIELDS),
-        ("campaignConfig", CAMPAIGN_CONFIG_FIELDS),
-        ("campaignConfig.itemExplorationConfig", ITEM_EXPLORATION_FIELDS),
-        ("campaignConfig.rankingInfluence", RANKING_INFLUENCE_FIELDS),
-    ];
+fn misplaced(levels: &[(&str, &[&str])], key: &str, path: &str) -> Option<String> {
     let normalized = normalize(key);
     levels.iter().filter(|(level, _)| *level != path).find_map(|(level, fields)| {
         let field = fields.iter().find(|field| normalize(field) == normalized)?;
@@ -816,7 +881,7 @@ mod tests {
     const HEAD: &str =
         "name: home\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/s/v1\n";
 
-    fn load(source: &str) -> (Vec<LoadedCampaign>, Vec<Diagnostic>) {
+    fn load(source: &str) -> (Vec<LoadedResource>, Vec<Diagnostic>) {
         check_source(Path::new("c.yaml"), source)
     }
 
@@ -832,7 +897,7 @@ mod tests {
         diagnostics.remove(0)
     }
 
-    fn valid(source: &str) -> LoadedCampaign {
+    fn valid(source: &str) -> LoadedResource {
         let (mut campaigns, diagnostics) = load(source);
         assert!(diagnostics.is_empty(), "{diagnostics:#?}");
         assert_eq!(campaigns.len(), 1);
@@ -846,11 +911,11 @@ mod tests {
     #[test]
     fn minimal_campaign_leaves_everything_else_unmanaged() {
         let campaign = valid(HEAD);
-        assert_eq!(campaign.spec.name, "home");
-        assert_eq!(campaign.campaign_arn, "arn:aws:personalize:us-east-1:111122223333:campaign/home");
-        assert_eq!(campaign.spec.min_provisioned_tps, None);
-        assert_eq!(campaign.spec.campaign_config, None);
-        assert_eq!(campaign.spec.tags, None);
+        assert_eq!(campaign.spec.as_campaign().unwrap().name, "home");
+        assert_eq!(campaign.arn, "arn:aws:personalize:us-east-1:111122223333:campaign/home");
+        assert_eq!(campaign.spec.as_campaign().unwrap().min_provisioned_tps, None);
+        assert_eq!(campaign.spec.as_campaign().unwrap().campaign_config, None);
+        assert_eq!(campaign.spec.as_campaign().unwrap().tags, None);
         assert_eq!((campaign.position.line, campaign.position.column), (1, 1));
     }
 
@@ -862,7 +927,7 @@ mod tests {
              itemExplorationConfig:\n    explorationWeight: \"0.30\"\n    explorationItemAgeCutOff: 30\n  \
              rankingInfluence:\n    FRESHNESS: 0.6\ntags:\n  team: discovery\n  empty: \"\"\n"
         ));
-        let spec = campaign.spec;
+        let spec = campaign.spec.as_campaign().unwrap().clone();
         assert_eq!(spec.min_provisioned_tps, Some(3));
         let config = spec.campaign_config.unwrap();
         assert_eq!(config.sync_with_latest_solution_version, Some(false));
@@ -885,7 +950,8 @@ mod tests {
 
     #[test]
     fn empty_maps_are_managed_and_empty() {
-        let spec = valid(&format!("{HEAD}campaignConfig: {{}}\ntags: {{}}\n")).spec;
+        let spec =
+            valid(&format!("{HEAD}campaignConfig: {{}}\ntags: {{}}\n")).spec.as_campaign().unwrap().clone();
         assert_eq!(spec.campaign_config, Some(CampaignConfigSpec::default()));
         assert_eq!(spec.tags, Some(BTreeMap::new()));
     }
@@ -996,7 +1062,7 @@ mod tests {
         let campaign = valid(&format!(
             "{HEAD}guard:\n  precision_at_25:\n    min: 0.04\n    maxDropPercent: 5\n  coverage: {{ maxDrop: 0.02 }}\n"
         ));
-        let guard = campaign.spec.guard.unwrap();
+        let guard = campaign.spec.as_campaign().unwrap().guard.clone().unwrap();
         assert_eq!(
             guard["precision_at_25"],
             MetricGuard { min: Some(0.04), max_drop: None, max_drop_percent: Some(5.0) }
@@ -1190,7 +1256,7 @@ mod tests {
     fn documents_in_one_file_are_checked_independently() {
         let second = HEAD.replace("home", "away");
         let (campaigns, diagnostics) = load(&format!("{HEAD}---\nname: -bad\n---\n{second}"));
-        assert_eq!(campaigns.iter().map(|c| c.spec.name.as_str()).collect::<Vec<_>>(), vec!["home", "away"]);
+        assert_eq!(campaigns.iter().map(|c| c.name()).collect::<Vec<_>>(), vec!["home", "away"]);
         assert_eq!(diagnostics.len(), 2);
     }
 

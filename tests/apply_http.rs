@@ -7,10 +7,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use pz_apply::apply::{ApplyEvent, ApplyOptions, ApplySink, CampaignResult, apply};
+use pz_apply::apply::{ApplyEvent, ApplyOptions, ApplySink, ResourceResult, apply};
 use pz_apply::live::aws::{AwsPersonalize, ClientOptions};
 use pz_apply::plan::{SolutionCache, observe_with, plan_all};
-use pz_apply::validate::LoadedCampaign;
+use pz_apply::validate::LoadedResource;
 use pz_emulator::{FaultKind, LoggedCall, RunningEmulator};
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -53,7 +53,7 @@ impl ApplySink for Recorder {
     }
 }
 
-fn campaigns(files: &[&str]) -> Vec<LoadedCampaign> {
+fn campaigns(files: &[&str]) -> Vec<LoadedResource> {
     files
         .iter()
         .enumerate()
@@ -67,7 +67,7 @@ fn campaigns(files: &[&str]) -> Vec<LoadedCampaign> {
 }
 
 struct Run {
-    results: Vec<CampaignResult>,
+    results: Vec<ResourceResult>,
     events: Vec<ApplyEvent>,
 }
 
@@ -203,7 +203,7 @@ fn home(tps: u32, extra: &str) -> String {
 async fn converged_files_make_no_write_call() {
     let running = emulator().await;
     let run = run_apply(&running, &[&home(2, "tags:\n  team: discovery\n")], Duration::from_secs(30)).await;
-    assert_eq!(run.results, [CampaignResult::Unchanged]);
+    assert_eq!(run.results, [ResourceResult::Unchanged]);
     assert!(writes(&running).is_empty());
 }
 
@@ -211,7 +211,7 @@ async fn converged_files_make_no_write_call() {
 async fn a_tps_change_is_one_complete_update_that_keeps_unmanaged_values() {
     let running = emulator().await;
     let run = run_apply(&running, &[&home(5, "")], Duration::from_secs(30)).await;
-    assert_eq!(run.results, [CampaignResult::Updated]);
+    assert_eq!(run.results, [ResourceResult::Updated]);
     let writes = writes(&running);
     assert_eq!(operations(&writes), ["UpdateCampaign"]);
     assert_eq!(
@@ -244,7 +244,7 @@ async fn a_missing_campaign_is_created_with_its_tags_and_waited_for() {
     let running = emulator().await;
     let file = format!("name: web\nsolutionVersionArn: {V2}\ntags:\n  team: web\n");
     let run = run_apply(&running, &[&file], Duration::from_secs(30)).await;
-    assert_eq!(run.results, [CampaignResult::Created]);
+    assert_eq!(run.results, [ResourceResult::Created]);
     let writes = writes(&running);
     assert_eq!(operations(&writes), ["CreateCampaign"]);
     assert_eq!(writes[0].input["tags"], json!([{ "tagKey": "team", "tagValue": "web" }]));
@@ -262,7 +262,7 @@ async fn a_missing_campaign_is_created_with_its_tags_and_waited_for() {
 async fn tags_are_added_and_removed_without_an_update() {
     let running = emulator().await;
     let run = run_apply(&running, &[&home(2, "tags:\n  owner: ml\n")], Duration::from_secs(30)).await;
-    assert_eq!(run.results, [CampaignResult::Updated]);
+    assert_eq!(run.results, [ResourceResult::Updated]);
     let writes = writes(&running);
     // Removals first, so that a rename fits under the 50-tag quota.
     assert_eq!(operations(&writes), ["UntagResource", "TagResource"]);
@@ -279,7 +279,7 @@ async fn switching_to_latest_and_back() {
     );
     assert_eq!(
         run_apply(&running, &[&latest], Duration::from_secs(30)).await.results,
-        [CampaignResult::Updated]
+        [ResourceResult::Updated]
     );
     let live = describe(&running);
     assert_eq!(
@@ -289,13 +289,13 @@ async fn switching_to_latest_and_back() {
     // Now in sync: nothing more to do.
     assert_eq!(
         run_apply(&running, &[&latest], Duration::from_secs(30)).await.results,
-        [CampaignResult::Unchanged]
+        [ResourceResult::Unchanged]
     );
     // And back to a pinned version, which turns sync off.
     let pinned = format!("name: home\nsolutionVersionArn: {V1}\n");
     assert_eq!(
         run_apply(&running, &[&pinned], Duration::from_secs(30)).await.results,
-        [CampaignResult::Updated]
+        [ResourceResult::Updated]
     );
     let live = describe(&running);
     assert_eq!(
@@ -311,7 +311,7 @@ async fn an_in_flight_update_that_matches_is_only_waited_for() {
     running.emulator.call("UpdateCampaign", &json!({ "campaignArn": HOME, "minProvisionedTPS": 4 })).unwrap();
     let run = run_apply(&running, &[&home(4, "")], Duration::from_secs(30)).await;
     // Reported as what happened: a wait, not "unchanged".
-    assert_eq!(run.results, [CampaignResult::Waited]);
+    assert_eq!(run.results, [ResourceResult::Waited]);
     // Only the update made before apply: apply wrote nothing.
     assert_eq!(writes(&running).len(), 0);
     assert_eq!(describe(&running)["minProvisionedTPS"], 4);
@@ -322,7 +322,7 @@ async fn an_in_flight_update_that_differs_is_waited_for_then_updated() {
     let running = emulator().await;
     running.emulator.call("UpdateCampaign", &json!({ "campaignArn": HOME, "minProvisionedTPS": 4 })).unwrap();
     let run = run_apply(&running, &[&home(6, "")], Duration::from_secs(30)).await;
-    assert_eq!(run.results, [CampaignResult::Updated]);
+    assert_eq!(run.results, [ResourceResult::Updated]);
     let writes = writes(&running);
     assert_eq!(operations(&writes), ["UpdateCampaign"]);
     assert_eq!(writes[0].input["minProvisionedTPS"], 6);
@@ -338,10 +338,10 @@ async fn a_failed_update_is_reported_and_the_other_campaigns_still_apply() {
     assert_eq!(
         run.results,
         [
-            CampaignResult::Failed {
+            ResourceResult::Failed {
                 reason: "UpdateCampaign ended in CREATE FAILED: Insufficient capacity".into()
             },
-            CampaignResult::Created
+            ResourceResult::Created
         ]
     );
     // Our own failed update is reported, never sent again.
@@ -363,7 +363,7 @@ async fn throttling_and_server_errors_never_cause_a_duplicate_update() {
         "{:#?}",
         run.events
     );
-    assert_eq!(run.results, [CampaignResult::Updated], "{:#?}", run.events);
+    assert_eq!(run.results, [ResourceResult::Updated], "{:#?}", run.events);
     // Every UpdateCampaign that reached the server: the two the SDK retried after throttling, then the one
     // accepted. pz-apply itself sent one.
     let throttled = Some("ThrottlingException".to_string());
@@ -384,7 +384,7 @@ async fn an_in_use_race_waits_for_the_other_update_then_sends_ours_once() {
                 .unwrap();
         })
         .await;
-    assert_eq!(run.results, [CampaignResult::Updated], "{:#?}", run.events);
+    assert_eq!(run.results, [ResourceResult::Updated], "{:#?}", run.events);
     assert_eq!(calls_of(&running, "UpdateCampaign"), [Some("ResourceInUseException".to_string()), None]);
     assert_eq!(describe(&running)["minProvisionedTPS"], 3);
 }
@@ -394,7 +394,7 @@ async fn the_timeout_reports_what_is_still_in_flight() {
     let running = support::start_emulator_timed(seed(), 60.0).await;
     // The deadline comes before the first poll: the accepted update is CREATE PENDING all the same.
     let run = run_apply(&running, &[&home(9, "")], Duration::from_millis(30)).await;
-    assert_eq!(run.results, [CampaignResult::TimedOut { status: "update CREATE PENDING".into() }]);
+    assert_eq!(run.results, [ResourceResult::TimedOut { status: "update CREATE PENDING".into() }]);
     assert_eq!(operations(&writes(&running)), ["UpdateCampaign"]);
 }
 
@@ -419,7 +419,7 @@ async fn a_change_made_while_the_prompt_was_open_is_never_reverted() {
             running.emulator.finish_in_flight();
         })
         .await;
-    let CampaignResult::Stale { changed } = &run.results[0] else { panic!("{:?}", run.results) };
+    let ResourceResult::Stale { changed } = &run.results[0] else { panic!("{:?}", run.results) };
     assert!(
         changed.iter().any(|line| line.contains("explorationWeight") && line.contains("0.9")),
         "{changed:?}"
@@ -436,7 +436,7 @@ async fn after_the_prompt_an_unmoved_campaign_is_read_again_then_applied() {
     let run = Scenario { fresh_for: Duration::ZERO, ..Scenario::default() }
         .run(&running, &[&home(5, "")], |_| {})
         .await;
-    assert_eq!(run.results, [CampaignResult::Updated]);
+    assert_eq!(run.results, [ResourceResult::Updated]);
     let log: Vec<String> = running.emulator.requests().into_iter().map(|call| call.operation).collect();
     // The plan's describe, the describe again before the write, then the write.
     assert_eq!(log[..3], ["DescribeCampaign", "DescribeCampaign", "UpdateCampaign"], "{log:?}");
@@ -458,7 +458,7 @@ async fn stale_reads_after_an_update_are_not_taken_for_its_result() {
         running.emulator.set_stale_reads(3);
     })
     .await;
-    assert_eq!(run.results, [CampaignResult::Updated], "{:#?}", run.events);
+    assert_eq!(run.results, [ResourceResult::Updated], "{:#?}", run.events);
     assert_eq!(calls_of(&running, "UpdateCampaign"), [None], "sent once");
     assert_eq!(describe(&running)["minProvisionedTPS"], 5);
 }
@@ -471,7 +471,7 @@ async fn stale_reads_after_a_create_are_not_visible_yet_not_missing() {
         running.emulator.set_stale_reads(3);
     })
     .await;
-    assert_eq!(run.results, [CampaignResult::Created], "{:#?}", run.events);
+    assert_eq!(run.results, [ResourceResult::Created], "{:#?}", run.events);
     assert_eq!(calls_of(&running, "CreateCampaign"), [None]);
 }
 
@@ -494,7 +494,7 @@ async fn a_create_whose_answer_was_lost_is_ours() {
             running.emulator.inject("CreateCampaign", Some(1), FaultKind::LateAnswer { millis: 500 });
         })
         .await;
-    assert_eq!(run.results, [CampaignResult::Created], "{:#?}", run.events);
+    assert_eq!(run.results, [ResourceResult::Created], "{:#?}", run.events);
     // The attempt that landed (its answer lost), then the SDK's retry that met it; pz-apply sent no other.
     assert_eq!(
         calls_of(&running, "CreateCampaign"),
@@ -510,7 +510,7 @@ async fn an_update_whose_answer_was_lost_is_ours() {
             running.emulator.inject("UpdateCampaign", Some(1), FaultKind::LateAnswer { millis: 500 });
         })
         .await;
-    assert_eq!(run.results, [CampaignResult::Updated], "{:#?}", run.events);
+    assert_eq!(run.results, [ResourceResult::Updated], "{:#?}", run.events);
     assert_eq!(calls_of(&running, "UpdateCampaign"), [None, Some("ResourceInUseException".to_string())]);
     assert_eq!(describe(&running)["minProvisionedTPS"], 6);
 }
@@ -521,7 +521,7 @@ async fn someone_elses_update_that_fails_is_not_our_failure() {
     running.emulator.fail_next_update(HOME, "their failure");
     running.emulator.call("UpdateCampaign", &json!({ "campaignArn": HOME, "minProvisionedTPS": 4 })).unwrap();
     let run = run_apply(&running, &[&home(6, "")], Duration::from_secs(30)).await;
-    assert_eq!(run.results, [CampaignResult::Updated], "{:#?}", run.events);
+    assert_eq!(run.results, [ResourceResult::Updated], "{:#?}", run.events);
     let sent = writes(&running);
     assert_eq!(operations(&sent), ["UpdateCampaign"]);
     assert_eq!(sent[0].input["minProvisionedTPS"], 6);
@@ -541,7 +541,7 @@ async fn a_tag_rename_at_fifty_tags_removes_before_it_adds() {
         Duration::from_secs(30),
     )
     .await;
-    assert_eq!(run.results, [CampaignResult::Updated], "{:#?}", run.events);
+    assert_eq!(run.results, [ResourceResult::Updated], "{:#?}", run.events);
     let sent = running.emulator.requests();
     let tag_calls: Vec<(&str, Option<&String>)> = sent
         .iter()
@@ -568,7 +568,7 @@ async fn ctrl_c_reaches_a_describe_in_progress() {
         running.emulator.inject("DescribeCampaign", Some(1), FaultKind::Delay { millis: 20_000 });
     })
     .await;
-    assert!(matches!(run.results[0], CampaignResult::Interrupted { .. }), "{:?}", run.results);
+    assert!(matches!(run.results[0], ResourceResult::Interrupted { .. }), "{:?}", run.results);
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
     assert_eq!(calls_of(&running, "UpdateCampaign"), Vec::<Option<String>>::new());
 }
@@ -577,7 +577,7 @@ async fn ctrl_c_reaches_a_describe_in_progress() {
 async fn the_poll_that_sees_active_is_the_last_describe() {
     let running = emulator().await;
     let run = run_apply(&running, &[&home(5, "")], Duration::from_secs(30)).await;
-    assert_eq!(run.results, [CampaignResult::Updated]);
+    assert_eq!(run.results, [ResourceResult::Updated]);
     let log = running.emulator.requests();
     let update = log.iter().find(|call| call.operation == "UpdateCampaign").unwrap().time;
     let after_done: Vec<f64> = log

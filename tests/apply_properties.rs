@@ -12,13 +12,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use proptest::prelude::*;
-use pz_apply::apply::{ApplyEvent, ApplyOptions, ApplySink, CampaignResult, apply};
+use pz_apply::apply::{ApplyEvent, ApplyOptions, ApplySink, ResourceResult, apply};
 use pz_apply::live::{
-    CampaignStatus, CampaignSummary, CreateCampaignRequest, LiveCampaign, LiveCampaignUpdate, LiveError,
-    PersonalizeApi, ServingConfig, SolutionMetrics, SolutionVersionDetail, SolutionVersionSummary,
-    UpdateCampaignRequest,
+    CampaignSummary, CreateCampaignRequest, CreateRecommenderRequest, LiveCampaign, LiveCampaignUpdate,
+    LiveError, LiveRecommender, LiveResource, PersonalizeApi, RecommenderSummary, ResourceStatus,
+    ServingConfig, SolutionMetrics, SolutionVersionDetail, SolutionVersionSummary, UpdateCampaignRequest,
+    UpdateRecommenderRequest,
 };
-use pz_apply::plan::{Observed, plan_campaign};
+use pz_apply::plan::{Observed, plan_resource};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -78,10 +79,10 @@ impl ModelState {
         {
             let mut done = update.clone();
             if fails {
-                done.status = CampaignStatus::CreateFailed;
+                done.status = ResourceStatus::CreateFailed;
                 done.failure_reason = Some("model failure".into());
             } else {
-                done.status = CampaignStatus::Active;
+                done.status = ResourceStatus::Active;
                 self.serving.min_provisioned_tps = update.min_provisioned_tps;
                 self.serving.config = update.config.clone();
             }
@@ -110,7 +111,7 @@ impl ModelState {
             solution_version_arn: Some(V1.into()),
             min_provisioned_tps: Some(tps),
             config: Some(config),
-            status: CampaignStatus::CreatePending,
+            status: ResourceStatus::CreatePending,
             failure_reason: None,
             created_at: Some(self.clock),
             last_updated_at: Some(self.clock),
@@ -215,6 +216,33 @@ impl PersonalizeApi for Model {
     ) -> Result<Vec<CampaignSummary>, LiveError> {
         Ok(Vec::new())
     }
+
+    // The model holds campaigns only: no recommender exists, and none can be written.
+    async fn describe_recommender(&self, _arn: &str) -> Result<Option<LiveRecommender>, LiveError> {
+        Ok(None)
+    }
+    async fn create_recommender(&self, _request: &CreateRecommenderRequest) -> Result<String, LiveError> {
+        Err(LiveError::Setup("the model holds campaigns only".into()))
+    }
+    async fn update_recommender(&self, _request: &UpdateRecommenderRequest) -> Result<(), LiveError> {
+        Err(LiveError::Setup("the model holds campaigns only".into()))
+    }
+    async fn start_recommender(&self, _arn: &str) -> Result<(), LiveError> {
+        Err(LiveError::Setup("the model holds campaigns only".into()))
+    }
+    async fn stop_recommender(&self, _arn: &str) -> Result<(), LiveError> {
+        Err(LiveError::Setup("the model holds campaigns only".into()))
+    }
+    async fn delete_recommender(&self, _arn: &str) -> Result<(), LiveError> {
+        Err(LiveError::Setup("the model holds campaigns only".into()))
+    }
+    async fn list_recommenders(
+        &self,
+        _region: Option<&str>,
+        _group: Option<&str>,
+    ) -> Result<Vec<RecommenderSummary>, LiveError> {
+        Ok(Vec::new())
+    }
 }
 
 struct Silent;
@@ -239,8 +267,8 @@ fn foreign() -> impl Strategy<Value = Option<ForeignChange>> {
 }
 
 /// The previous update live shows before apply starts: none, an old success, or an old failure.
-fn history() -> impl Strategy<Value = Option<CampaignStatus>> {
-    prop_oneof![Just(None), Just(Some(CampaignStatus::Active)), Just(Some(CampaignStatus::CreateFailed))]
+fn history() -> impl Strategy<Value = Option<ResourceStatus>> {
+    prop_oneof![Just(None), Just(Some(ResourceStatus::Active)), Just(Some(ResourceStatus::CreateFailed))]
 }
 
 proptest! {
@@ -265,13 +293,13 @@ proptest! {
                 sync_with_latest_solution_version: Some(false),
                 ranking_influence: None,
             }),
-            status: CampaignStatus::Active,
+            status: ResourceStatus::Active,
             failure_reason: None,
             latest_update: previous.map(|status| LiveCampaignUpdate {
                 solution_version_arn: Some(V1.into()),
                 min_provisioned_tps: Some(9),
                 config: None,
-                failure_reason: (status == CampaignStatus::CreateFailed).then(|| "an old failure".to_string()),
+                failure_reason: (status == ResourceStatus::CreateFailed).then(|| "an old failure".to_string()),
                 status,
                 created_at: Some(0.5),
                 last_updated_at: Some(0.5),
@@ -294,7 +322,7 @@ proptest! {
             let source = format!("name: home\nsolutionVersionArn: {V1}\nminProvisionedTPS: {wanted_tps}\n");
             let (campaigns, diagnostics) = pz_apply::load::check_source(Path::new("home.yaml"), &source);
             assert!(diagnostics.is_empty());
-            let plan = plan_campaign(&campaigns[0], &Observed { campaign: Some(serving), ..Observed::default() });
+            let plan = plan_resource(&campaigns[0], &Observed::of(LiveResource::Campaign(serving)));
             let (_keep, cancel) = watch::channel(false);
             let options = ApplyOptions {
                 concurrency: 1,
@@ -317,13 +345,13 @@ proptest! {
             "{} updates accepted with {} foreign changes: {result:?}", state.accepted_updates, state.foreign_started
         );
         match &result {
-            CampaignResult::Created => prop_assert!(false, "nothing to create"),
-            CampaignResult::Updated | CampaignResult::Unchanged | CampaignResult::Waited => {
+            ResourceResult::Created => prop_assert!(false, "nothing to create"),
+            ResourceResult::Updated | ResourceResult::Unchanged | ResourceResult::Waited => {
                 prop_assert_eq!(state.serving.min_provisioned_tps, Some(wanted_tps), "{:?}", result);
                 prop_assert!(state.pending.is_none(), "converged with a change still in flight: {result:?}");
             }
-            CampaignResult::Failed { reason } => prop_assert!(!reason.is_empty()),
-            CampaignResult::Stale { changed } => prop_assert!(!changed.is_empty()),
+            ResourceResult::Failed { reason } => prop_assert!(!reason.is_empty()),
+            ResourceResult::Stale { changed } => prop_assert!(!changed.is_empty()),
             other => prop_assert!(false, "{other:?}"),
         }
     }

@@ -50,7 +50,7 @@ async fn every_kind_of_campaign_round_trips_to_an_empty_plan() {
         stdout.ends_with("wrote schemas/campaign.schema.json (the schema the files' modeline points to)\n")
     );
     let schema = std::fs::read_to_string(dir.path().join("schemas/campaign.schema.json")).unwrap();
-    assert_eq!(schema, pz_apply::spec::campaign_schema_json());
+    assert_eq!(schema, pz_apply::spec::schema_json());
 
     let latest = std::fs::read_to_string(dir.path().join("campaigns/latest.yaml")).unwrap();
     assert!(
@@ -114,7 +114,7 @@ async fn import_by_arn_and_by_solution() {
     not_an_arn.args(["import", &solution("recs")]);
     let (code, _, stderr) = support::output(not_an_arn).await;
     assert_eq!(code, 1);
-    assert!(stderr.contains("is not a campaign ARN"), "{stderr}");
+    assert!(stderr.contains("is not a campaign or recommender ARN"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -217,7 +217,7 @@ async fn plan_lists_unmanaged_campaigns_without_changing_the_exit_code() {
     plan.args(["plan", "--show-unmanaged", "--detailed-exitcode"]);
     let (code, stdout, stderr) = support::output(plan).await;
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("Unmanaged: 3 live campaigns that no file defines:\n"), "{stdout}");
+    assert!(stdout.contains("Unmanaged: 3 campaigns that no file defines:\n"), "{stdout}");
     assert!(
         stdout.contains(&format!("  exploring  ACTIVE  pz-apply import {}\n", campaign_arn("exploring"))),
         "{stdout}"

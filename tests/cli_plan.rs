@@ -55,7 +55,10 @@ async fn json_markdown_and_a_saved_plan() {
     let document: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(document["format_version"], "1");
     assert_eq!(document["has_changes"], true);
-    assert_eq!(document["summary"], json!({ "create": 0, "update": 1, "no-op": 0, "wait": 0, "blocked": 0 }));
+    assert_eq!(
+        document["summary"],
+        json!({ "create": 0, "update": 1, "start": 0, "stop": 0, "replace": 0, "no-op": 0, "wait": 0, "blocked": 0 })
+    );
     let campaign = &document["campaigns"][0];
     assert_eq!(campaign["action"], "update");
     assert_eq!(campaign["changes"], json!([{ "path": "minProvisionedTPS", "before": 2, "after": 4 }]));

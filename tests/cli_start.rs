@@ -32,7 +32,7 @@ fn init_starts_a_repository_that_validates_and_plans() {
          added .pz-apply/ to repo/.gitignore\n\nNext:\n  cd repo\n"
     ));
     let repo = dir.path().join("repo");
-    assert_eq!(read(repo.join("schemas/campaign.schema.json")), pz_apply::spec::campaign_schema_json());
+    assert_eq!(read(repo.join("schemas/campaign.schema.json")), pz_apply::spec::schema_json());
     assert_eq!(read(repo.join(".github/workflows/pz-apply.yml")), read("examples/ci/github/pz-apply.yml"));
     assert_eq!(
         read(repo.join(".gitignore")),

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use pz_apply::live::aws::{AwsPersonalize, ClientOptions};
 use pz_apply::live::{
-    CampaignStatus, CreateCampaignRequest, LiveError, PersonalizeApi, ServingConfig, UpdateCampaignRequest,
+    CreateCampaignRequest, LiveError, PersonalizeApi, ResourceStatus, ServingConfig, UpdateCampaignRequest,
 };
 use pz_emulator::{FaultKind, RunningEmulator};
 
@@ -52,7 +52,7 @@ async fn describe_maps_the_campaign_into_our_types() {
     assert_eq!(campaign.name, "home");
     assert_eq!(campaign.solution_version_arn, V1);
     assert_eq!(campaign.min_provisioned_tps, Some(2));
-    assert_eq!(campaign.status, CampaignStatus::Active);
+    assert_eq!(campaign.status, ResourceStatus::Active);
     let config = campaign.config.unwrap();
     assert_eq!(config.item_exploration_config.unwrap()["explorationWeight"], "0.3");
     assert_eq!(config.ranking_influence.unwrap()["FRESHNESS"], 0.5);
@@ -88,8 +88,8 @@ async fn writes_round_trip_through_the_sdk() {
         .unwrap();
     assert_eq!(arn, "arn:aws:personalize:us-east-1:111122223333:campaign/web");
     let created = api.describe_campaign(&arn).await.unwrap().unwrap();
-    assert_eq!(created.status, CampaignStatus::CreatePending);
-    assert!(created.is_in_flight());
+    assert_eq!(created.status, ResourceStatus::CreatePending);
+    assert!(created.progress().is_in_flight());
 
     let request = UpdateCampaignRequest {
         campaign_arn: HOME.into(),
@@ -103,7 +103,7 @@ async fn writes_round_trip_through_the_sdk() {
     api.update_campaign(&request).await.unwrap();
     let during = api.describe_campaign(HOME).await.unwrap().unwrap();
     let update = during.latest_update.clone().unwrap();
-    assert_eq!((update.status, update.min_provisioned_tps), (CampaignStatus::CreatePending, Some(4)));
+    assert_eq!((update.status, update.min_provisioned_tps), (ResourceStatus::CreatePending, Some(4)));
     assert_eq!(during.min_provisioned_tps, Some(2));
 
     let busy = api.update_campaign(&request).await.unwrap_err();

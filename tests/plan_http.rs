@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pz_apply::live::aws::{AwsPersonalize, ClientOptions};
-use pz_apply::plan::{Action, CampaignPlan, Plan, observe, plan_all};
-use pz_apply::validate::LoadedCampaign;
+use pz_apply::plan::{Action, Plan, ResourcePlan, observe, plan_all};
+use pz_apply::validate::LoadedResource;
 use pz_emulator::{FaultKind, RunningEmulator};
 use serde_json::{Value, json};
 
@@ -38,7 +38,7 @@ fn seed() -> Value {
     })
 }
 
-fn campaigns(files: &[&str]) -> Vec<LoadedCampaign> {
+fn campaigns(files: &[&str]) -> Vec<LoadedResource> {
     let mut loaded = Vec::new();
     for (index, text) in files.iter().enumerate() {
         let (campaigns, diagnostics) =
@@ -69,12 +69,12 @@ fn assert_no_writes(running: &RunningEmulator) {
     assert!(writes.is_empty(), "plan made write calls: {writes:?}");
 }
 
-fn only(plan: &Plan) -> &CampaignPlan {
+fn only(plan: &Plan) -> &ResourcePlan {
     assert_eq!(plan.campaigns.len(), 1);
     &plan.campaigns[0]
 }
 
-fn paths(campaign: &CampaignPlan) -> Vec<&str> {
+fn paths(campaign: &ResourcePlan) -> Vec<&str> {
     campaign.changes.iter().map(|change| change.path.as_str()).collect()
 }
 

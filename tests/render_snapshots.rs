@@ -4,14 +4,14 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use pz_apply::live::{CampaignStatus, CreateCampaignRequest, ServingConfig, UpdateCampaignRequest};
-use pz_apply::plan::{Action, CampaignPlan, CampaignRequest, FieldChange, Observed, Plan, TagChanges};
+use pz_apply::live::{CreateCampaignRequest, ResourceStatus, ServingConfig, UpdateCampaignRequest};
+use pz_apply::plan::{Action, FieldChange, Observed, Plan, ResourcePlan, TagChanges, WriteRequest};
 use pz_apply::render::{json, markdown, text};
 use pz_apply::yaml::Position;
 use serde_json::json as value;
 
 /// The file's campaign, as loading it gives it.
-fn spec(name: &str) -> pz_apply::spec::CampaignSpec {
+fn spec(name: &str) -> pz_apply::spec::ResourceSpec {
     let source = format!(
         "name: {name}\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/s/v1\n"
     );
@@ -20,8 +20,8 @@ fn spec(name: &str) -> pz_apply::spec::CampaignSpec {
     campaigns.remove(0).spec
 }
 
-fn campaign(name: &str, action: Action) -> CampaignPlan {
-    CampaignPlan {
+fn campaign(name: &str, action: Action) -> ResourcePlan {
+    ResourcePlan {
         name: name.to_string(),
         arn: format!("arn:aws:personalize:us-east-1:111122223333:campaign/{name}"),
         file: PathBuf::from(format!("campaigns/{name}.yaml")),
@@ -60,7 +60,7 @@ fn fixture() -> Plan {
         "minProvisionedTPS": 5,
         "tags": {}
     });
-    update.request = Some(CampaignRequest::Update(UpdateCampaignRequest {
+    update.request = Some(WriteRequest::UpdateCampaign(UpdateCampaignRequest {
         campaign_arn: update.arn.clone(),
         solution_version_arn: "arn:aws:personalize:us-east-1:111122223333:solution/s/v1".into(),
         min_provisioned_tps: 5,
@@ -77,7 +77,7 @@ fn fixture() -> Plan {
         before: None,
         after: Some(value!("arn:aws:personalize:us-east-1:111122223333:solution/s/v1")),
     }];
-    create.request = Some(CampaignRequest::Create(CreateCampaignRequest {
+    create.request = Some(WriteRequest::CreateCampaign(CreateCampaignRequest {
         name: "web".into(),
         solution_version_arn: "arn:aws:personalize:us-east-1:111122223333:solution/s/v1".into(),
         min_provisioned_tps: None,
@@ -86,7 +86,7 @@ fn fixture() -> Plan {
     }));
 
     let mut wait = campaign("orders", Action::Wait);
-    wait.in_flight = Some(CampaignStatus::CreateInProgress);
+    wait.in_flight = Some(ResourceStatus::CreateInProgress);
     wait.notes =
         vec!["a change with these values is in flight (CREATE IN_PROGRESS); apply only waits for it".into()];
 

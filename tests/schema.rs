@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 
 use pz_apply::load::check_source;
 use pz_apply::spec::{
-    CAMPAIGN_CONFIG_FIELDS, CAMPAIGN_FIELDS, GUARD_RULE_FIELDS, ITEM_EXPLORATION_FIELDS, METRIC_NAMES,
-    RANKING_INFLUENCE_FIELDS, campaign_schema_json,
+    CAMPAIGN_CONFIG_FIELDS, CAMPAIGN_FIELDS, GUARD_RULE_FIELDS, ITEM_EXPLORATION_FIELDS, KIND_NAMES,
+    METRIC_NAMES, RANKING_INFLUENCE_FIELDS, RECOMMENDER_CONFIG_FIELDS, RECOMMENDER_FIELDS,
+    TRAINING_DATA_FIELDS, schema_json,
 };
 use pz_apply::yaml::parse_documents;
 use serde_json::Value;
@@ -24,7 +25,7 @@ fn committed_path() -> PathBuf {
 }
 
 fn schema() -> Value {
-    serde_json::from_str(&campaign_schema_json()).unwrap()
+    serde_json::from_str(&schema_json()).unwrap()
 }
 
 fn validator() -> jsonschema::Validator {
@@ -38,7 +39,7 @@ fn documents(source: &str) -> Vec<Value> {
 
 #[test]
 fn committed_schema_is_up_to_date() {
-    let generated = campaign_schema_json();
+    let generated = schema_json();
     if std::env::var_os("PZ_APPLY_UPDATE_SCHEMA").is_some() {
         fs::write(committed_path(), &generated).unwrap();
         return;
@@ -105,7 +106,9 @@ fn every_field_has_a_description() {
     let (mut missing, mut seen) = (Vec::new(), 0);
     walk(&schema, "", &mut missing, &mut seen);
     assert!(missing.is_empty(), "fields without a description: {missing:?}");
-    assert_eq!(seen, 18, "every field of the five mappings");
+    // The root's `kind`, the campaign's mappings (9 + 4 + 2 + 2 + 3) and the recommender's (9 + 4 + 2; its
+    // exploration settings are the campaign's definition).
+    assert_eq!(seen, 35, "every field of every mapping");
 }
 
 /// The validator's lists of known keys and the schema's properties are the same.
@@ -116,18 +119,28 @@ fn schema_and_validator_know_the_same_fields() {
         object["properties"].as_object().unwrap().keys().cloned().collect()
     };
     let set = |fields: &[&str]| -> BTreeSet<String> { fields.iter().map(|f| f.to_string()).collect() };
-    assert_eq!(keys(&schema), set(CAMPAIGN_FIELDS));
+    let campaign = &schema["$defs"]["Campaign"];
+    assert_eq!(keys(campaign), set(CAMPAIGN_FIELDS));
+    assert_eq!(keys(&schema["$defs"]["Recommender"]), set(RECOMMENDER_FIELDS));
+    assert_eq!(keys(&schema["$defs"]["RecommenderConfigSpec"]), set(RECOMMENDER_CONFIG_FIELDS));
+    assert_eq!(keys(&schema["$defs"]["TrainingDataSpec"]), set(TRAINING_DATA_FIELDS));
+    assert_eq!(schema["properties"]["kind"]["enum"], serde_json::json!(KIND_NAMES));
     assert_eq!(keys(&schema["$defs"]["CampaignConfigSpec"]), set(CAMPAIGN_CONFIG_FIELDS));
     assert_eq!(keys(&schema["$defs"]["ItemExplorationSpec"]), set(ITEM_EXPLORATION_FIELDS));
     assert_eq!(keys(&schema["$defs"]["RankingInfluenceSpec"]), set(RANKING_INFLUENCE_FIELDS));
     assert_eq!(keys(&schema["$defs"]["MetricGuard"]), set(GUARD_RULE_FIELDS));
     let metrics: BTreeSet<String> =
-        serde_json::from_value(schema["properties"]["guard"]["propertyNames"]["enum"].clone()).unwrap();
+        serde_json::from_value(campaign["properties"]["guard"]["propertyNames"]["enum"].clone()).unwrap();
     assert_eq!(metrics, set(METRIC_NAMES));
-    assert_eq!(schema["required"], serde_json::json!(["name", "solutionVersionArn"]));
+    assert_eq!(campaign["required"], serde_json::json!(["name", "solutionVersionArn"]));
+    assert_eq!(
+        schema["$defs"]["Recommender"]["required"],
+        serde_json::json!(["kind", "name", "datasetGroupArn", "recipeArn"])
+    );
 }
 
 const ARN: &str = "arn:aws:personalize:us-east-1:111122223333:solution/s/v1";
+const RECOMMENDER: &str = "kind: Recommender\nname: r\ndatasetGroupArn: arn:aws:personalize:us-east-1:111122223333:dataset-group/shop\nrecipeArn: arn:aws:personalize:::recipe/aws-ecomm-recommended-for-you\n";
 const LATEST: &str = "arn:aws:personalize:us-east-1:111122223333:solution/s/$LATEST";
 
 /// Documents that `validate` and the schema must both accept, or both reject.
@@ -135,6 +148,15 @@ const LATEST: &str = "arn:aws:personalize:us-east-1:111122223333:solution/s/$LAT
 fn schema_and_validator_agree() {
     let accepted = [
         format!("name: a\nsolutionVersionArn: {ARN}\n"),
+        format!("kind: Campaign\nname: a\nsolutionVersionArn: {ARN}\n"),
+        RECOMMENDER.to_string(),
+        format!(
+            "{RECOMMENDER}state: INACTIVE\nallowReplacement: true\ntags: {{ team: shop }}\nrecommenderConfig:\n  \
+             minRecommendationRequestsPerSecond: 2\n  enableMetadataWithRecommendations: true\n  \
+             itemExplorationConfig: {{ explorationWeight: \"0.3\" }}\n  trainingDataConfig:\n    \
+             excludedDatasetColumns: {{ Items: [PRICE, _internal] }}\n    includedDatasetColumns: {{ Users: [AGE] }}\n"
+        ),
+        format!("{RECOMMENDER}recommenderArn: arn:aws:personalize:us-east-1:111122223333:recommender/r\n"),
         format!(
             "name: a\nsolutionVersionArn: {LATEST}\ncampaignConfig:\n  syncWithLatestSolutionVersion: true\n"
         ),
@@ -154,6 +176,28 @@ fn schema_and_validator_agree() {
         ),
     ];
     let rejected = [
+        format!("kind: Recommendr\nname: a\nsolutionVersionArn: {ARN}\n"),
+        format!("kind: Recommender\nname: a\nsolutionVersionArn: {ARN}\n"),
+        format!("{RECOMMENDER}solutionVersionArn: {ARN}\n"),
+        format!("name: a\nsolutionVersionArn: {ARN}\nstate: ACTIVE\n"),
+        RECOMMENDER.replace(
+            "recipeArn: arn:aws:personalize:::recipe/",
+            "recipeArn: arn:aws:personalize:us-east-1::recipe/",
+        ),
+        RECOMMENDER.replace("dataset-group/shop", "solution/shop"),
+        format!("{RECOMMENDER}state: RUNNING\n"),
+        format!("{RECOMMENDER}recommenderConfig:\n  minRecommendationRequestsPerSecond: 0\n"),
+        format!("{RECOMMENDER}recommenderConfig:\n  minProvisionedTPS: 2\n"),
+        format!(
+            "{RECOMMENDER}recommenderConfig:\n  trainingDataConfig:\n    excludedDatasetColumns: {{ Clicks: [A] }}\n"
+        ),
+        format!(
+            "{RECOMMENDER}recommenderConfig:\n  trainingDataConfig:\n    excludedDatasetColumns: {{ Items: [9lives] }}\n"
+        ),
+        format!(
+            "{RECOMMENDER}recommenderConfig:\n  trainingDataConfig:\n    excludedDatasetColumns: {{ Items: PRICE }}\n"
+        ),
+        format!("{RECOMMENDER}allowReplacement: yes\n"),
         format!("name: a\nsolutionVersionArn: {ARN}\nguard:\n  precision_at_20: {{ min: 0.04 }}\n"),
         format!("name: a\nsolutionVersionArn: {ARN}\nguard:\n  coverage: {{}}\n"),
         format!("name: a\nsolutionVersionArn: {ARN}\nguard:\n  coverage: {{ min: 1.5 }}\n"),

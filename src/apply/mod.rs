@@ -1,4 +1,4 @@
-//! The reconcile engine: for each campaign, the minimal calls, then waiting until AWS says the change is
+//! The reconcile engine: for each campaign and recommender, the minimal calls, then waiting until AWS says the change is
 //! done, re-deciding from a fresh observation after every wait. Re-running it after any interruption is
 //! the normal path: a change already in flight that equals the file is only waited for.
 //!
@@ -18,9 +18,9 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::live::{CallSlots, LiveError, PersonalizeApi, tags_to_wire};
-use crate::plan::{CampaignPlan, SolutionCache, TagChanges, observation_of, observe_one};
-use crate::validate::LoadedCampaign;
+use crate::live::{CallSlots, LiveError, PersonalizeApi, describe_resource, tags_to_wire};
+use crate::plan::{ResourcePlan, SolutionCache, TagChanges, WriteRequest, observation_of, observe_one};
+use crate::validate::LoadedResource;
 use reconcile::{Notice, Outcome, Reconcile, Step, Timing, Write};
 
 /// How apply runs.
@@ -60,11 +60,17 @@ impl ApplyOptions {
     }
 }
 
-/// How one campaign ended.
+/// How one campaign or recommender ended.
 #[derive(Debug, Clone, PartialEq)]
-pub enum CampaignResult {
+pub enum ResourceResult {
     Created,
     Updated,
+    /// A recommender was started (StartRecommender) and is ACTIVE.
+    Started,
+    /// A recommender was stopped (StopRecommender) and is INACTIVE.
+    Stopped,
+    /// A recommender was deleted and created again from its file.
+    Replaced,
     /// Nothing to do.
     Unchanged,
     /// Only waited: a change already in flight (someone else's, or an earlier run's) ended, and the
@@ -87,37 +93,43 @@ pub enum CampaignResult {
     },
 }
 
-impl CampaignResult {
+impl ResourceResult {
     pub fn is_success(&self) -> bool {
         matches!(
             self,
-            CampaignResult::Created
-                | CampaignResult::Updated
-                | CampaignResult::Unchanged
-                | CampaignResult::Waited
+            ResourceResult::Created
+                | ResourceResult::Updated
+                | ResourceResult::Started
+                | ResourceResult::Stopped
+                | ResourceResult::Replaced
+                | ResourceResult::Unchanged
+                | ResourceResult::Waited
         )
     }
 
     pub fn label(&self) -> &'static str {
         match self {
-            CampaignResult::Created => "created",
-            CampaignResult::Updated => "updated",
-            CampaignResult::Unchanged => "unchanged",
-            CampaignResult::Waited => "waited",
-            CampaignResult::Failed { .. } => "failed",
-            CampaignResult::Stale { .. } => "stale",
-            CampaignResult::TimedOut { .. } => "timed out",
-            CampaignResult::Interrupted { .. } => "interrupted",
+            ResourceResult::Created => "created",
+            ResourceResult::Updated => "updated",
+            ResourceResult::Started => "started",
+            ResourceResult::Stopped => "stopped",
+            ResourceResult::Replaced => "replaced",
+            ResourceResult::Unchanged => "unchanged",
+            ResourceResult::Waited => "waited",
+            ResourceResult::Failed { .. } => "failed",
+            ResourceResult::Stale { .. } => "stale",
+            ResourceResult::TimedOut { .. } => "timed out",
+            ResourceResult::Interrupted { .. } => "interrupted",
         }
     }
 }
 
 /// One campaign's result.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CampaignReport {
+pub struct ResourceReport {
     pub name: String,
     pub arn: String,
-    pub result: CampaignResult,
+    pub result: ResourceResult,
     pub elapsed: Duration,
 }
 
@@ -141,7 +153,7 @@ pub enum EventKind {
     /// A call failed or a read was not what was expected, but the run goes on.
     Retrying { reason: String },
     /// The campaign is done.
-    Finished { result: CampaignResult },
+    Finished { result: ResourceResult },
 }
 
 /// Receives events as they happen, from any task.
@@ -158,11 +170,11 @@ enum Stop {
 /// Applies every plan; returns one report per campaign, in input order, whatever happens to its task.
 pub async fn apply<A: PersonalizeApi + 'static>(
     api: Arc<A>,
-    work: Vec<(LoadedCampaign, CampaignPlan)>,
+    work: Vec<(LoadedResource, ResourcePlan)>,
     options: ApplyOptions,
     sink: Arc<dyn ApplySink>,
     cancel: watch::Receiver<bool>,
-) -> Vec<CampaignReport> {
+) -> Vec<ResourceReport> {
     let started = Instant::now();
     let scheduler = Arc::new(Scheduler {
         api,
@@ -177,12 +189,12 @@ pub async fn apply<A: PersonalizeApi + 'static>(
     let mut names = Vec::with_capacity(work.len());
     let mut task_index = HashMap::new();
     for (index, (loaded, plan)) in work.into_iter().enumerate() {
-        names.push((loaded.spec.name.clone(), loaded.campaign_arn.clone()));
+        names.push((loaded.name().to_string(), loaded.arn.clone()));
         let scheduler = scheduler.clone();
         let handle = tasks.spawn(async move { (index, scheduler.run(loaded, plan).await) });
         task_index.insert(handle.id(), index);
     }
-    let mut results: Vec<Option<CampaignResult>> = vec![None; names.len()];
+    let mut results: Vec<Option<ResourceResult>> = vec![None; names.len()];
     while let Some(joined) = tasks.join_next_with_id().await {
         match joined {
             Ok((_, (index, result))) => results[index] = Some(result),
@@ -196,7 +208,7 @@ pub async fn apply<A: PersonalizeApi + 'static>(
                     "internal error: pz-apply's task for this campaign was cancelled"
                 };
                 tracing::error!(campaign = %names[index].0, %error, "an apply task ended abnormally");
-                let result = CampaignResult::Failed { reason: reason.to_string() };
+                let result = ResourceResult::Failed { reason: reason.to_string() };
                 scheduler.emit(&names[index].0, EventKind::Finished { result: result.clone() }, None);
                 results[index] = Some(result);
             }
@@ -205,11 +217,11 @@ pub async fn apply<A: PersonalizeApi + 'static>(
     names
         .into_iter()
         .zip(results)
-        .map(|((name, arn), result)| CampaignReport {
+        .map(|((name, arn), result)| ResourceReport {
             name,
             arn,
             result: result
-                .unwrap_or(CampaignResult::Failed { reason: "internal error: no result".to_string() }),
+                .unwrap_or(ResourceResult::Failed { reason: "internal error: no result".to_string() }),
             elapsed: started.elapsed(),
         })
         .collect()
@@ -242,10 +254,11 @@ impl<A: PersonalizeApi + 'static> Scheduler<A> {
         });
     }
 
-    async fn run(&self, loaded: LoadedCampaign, plan: CampaignPlan) -> CampaignResult {
-        let name = loaded.spec.name.clone();
-        let arn = loaded.campaign_arn.clone();
-        let manages_tags = loaded.spec.tags.is_some();
+    async fn run(&self, loaded: LoadedResource, plan: ResourcePlan) -> ResourceResult {
+        let name = loaded.name().to_string();
+        let arn = loaded.arn.clone();
+        let kind = loaded.kind();
+        let manages_tags = loaded.spec.tags().is_some();
         let mut machine = Reconcile::new(loaded, plan, self.options.observed_at, self.options.timing());
         let result = loop {
             let step = machine.next_step(Instant::now());
@@ -254,18 +267,25 @@ impl<A: PersonalizeApi + 'static> Scheduler<A> {
                 Step::Observe => self
                     .guarded(
                         false,
-                        observe_one(self.api.as_ref(), &self.slots, &self.solutions, &arn, manages_tags),
+                        observe_one(
+                            self.api.as_ref(),
+                            &self.slots,
+                            &self.solutions,
+                            kind,
+                            &arn,
+                            manages_tags,
+                        ),
                     )
                     .await
                     .map(Outcome::Observed),
-                Step::Complete(campaign) => self
+                Step::Complete(live) => self
                     .guarded(
                         false,
                         observation_of(
                             self.api.as_ref(),
                             &self.slots,
                             &self.solutions,
-                            Some(*campaign),
+                            Some(*live),
                             manages_tags,
                         ),
                     )
@@ -273,7 +293,7 @@ impl<A: PersonalizeApi + 'static> Scheduler<A> {
                     .map(Outcome::Observed),
                 Step::Poll { at } => match self.sleep_until(at).await {
                     Ok(()) => self
-                        .guarded(false, self.slots.call(self.api.describe_campaign(&arn)))
+                        .guarded(false, self.slots.call(describe_resource(self.api.as_ref(), kind, &arn)))
                         .await
                         .map(Outcome::Polled),
                     Err(stop) => Err(stop),
@@ -288,8 +308,8 @@ impl<A: PersonalizeApi + 'static> Scheduler<A> {
             };
             match outcome {
                 Ok(outcome) => machine.advance(outcome, Instant::now()),
-                Err(Stop::Deadline) => break CampaignResult::TimedOut { status: machine.last_status() },
-                Err(Stop::Cancelled) => break CampaignResult::Interrupted { status: machine.last_status() },
+                Err(Stop::Deadline) => break ResourceResult::TimedOut { status: machine.last_status() },
+                Err(Stop::Cancelled) => break ResourceResult::Interrupted { status: machine.last_status() },
             }
             for notice in machine.take_notices() {
                 match notice {
@@ -322,27 +342,47 @@ impl<A: PersonalizeApi + 'static> Scheduler<A> {
         if at > self.options.deadline { Err(Stop::Deadline) } else { Ok(()) }
     }
 
-    /// Sends a write: tags first (UntagResource before TagResource, so that a rename at the 50-tag quota
-    /// fits), then the create or update.
+    /// Sends a write: for an update, tags first (UntagResource before TagResource, so that a rename at the
+    /// 50-tag quota fits), then the update.
     async fn send(&self, name: &str, write: Write) -> Outcome {
-        let request = |operation, input| EventKind::Request { operation, input };
         match write {
-            Write::Create(create) => {
-                self.emit(name, request("CreateCampaign", create.to_wire()), None);
-                Outcome::Sent(self.slots.call(self.api.create_campaign(&create)).await.map(|_| ()))
-            }
-            Write::Update { request: update, tags, .. } => {
-                if let Err(refused) = self.send_tags(name, &update.campaign_arn, &tags).await {
+            Write::Call(request) => Outcome::Sent(self.call(name, &request).await),
+            Write::Update { arn, request, tags, .. } => {
+                if let Err(refused) = self.send_tags(name, &arn, &tags).await {
                     return refused;
                 }
-                self.emit(name, request("UpdateCampaign", update.to_wire()), None);
-                Outcome::Sent(self.slots.call(self.api.update_campaign(&update)).await)
+                Outcome::Sent(self.call(name, &request).await)
             }
             Write::Tags { arn, tags } => match self.send_tags(name, &arn, &tags).await {
                 Ok(()) => Outcome::Sent(Ok(())),
                 Err(refused) => refused,
             },
         }
+    }
+
+    /// Announces a write call and sends it: the one place a request becomes an API call.
+    async fn call(&self, name: &str, request: &WriteRequest) -> Result<(), LiveError> {
+        self.emit(
+            name,
+            EventKind::Request { operation: request.operation(), input: request.to_wire() },
+            None,
+        );
+        let api = self.api.as_ref();
+        self.slots
+            .call(async {
+                match request {
+                    WriteRequest::CreateCampaign(create) => api.create_campaign(create).await.map(|_| ()),
+                    WriteRequest::UpdateCampaign(update) => api.update_campaign(update).await,
+                    WriteRequest::CreateRecommender(create) => {
+                        api.create_recommender(create).await.map(|_| ())
+                    }
+                    WriteRequest::UpdateRecommender(update) => api.update_recommender(update).await,
+                    WriteRequest::StartRecommender(arn) => api.start_recommender(arn).await,
+                    WriteRequest::StopRecommender(arn) => api.stop_recommender(arn).await,
+                    WriteRequest::DeleteRecommender(arn) => api.delete_recommender(arn).await,
+                }
+            })
+            .await
     }
 
     async fn send_tags(&self, name: &str, arn: &str, tags: &TagChanges) -> Result<(), Outcome> {
@@ -384,8 +424,8 @@ pub fn changed_paths(before: &Value, after: &Value, prefix: &str) -> Vec<String>
                 .collect()
         }
         (a, b) if a == b => Vec::new(),
-        (Value::Null, _) if prefix.is_empty() => vec!["the campaign now exists".to_string()],
-        (_, Value::Null) if prefix.is_empty() => vec!["the campaign no longer exists".to_string()],
+        (Value::Null, _) if prefix.is_empty() => vec!["it now exists".to_string()],
+        (_, Value::Null) if prefix.is_empty() => vec!["it no longer exists".to_string()],
         // A section that appeared or went away: name its leaves.
         (Value::Null, Value::Object(_)) => changed_paths(&Value::Object(Default::default()), after, prefix),
         (Value::Object(_), Value::Null) => changed_paths(before, &Value::Object(Default::default()), prefix),
@@ -400,10 +440,11 @@ mod tests {
     use super::*;
     use crate::live::fake::{FakePersonalize, RecordedWrite};
     use crate::live::{
-        CampaignStatus, CampaignSummary, CreateCampaignRequest, LiveCampaign, SolutionVersionSummary,
-        UpdateCampaignRequest,
+        CampaignSummary, CreateCampaignRequest, CreateRecommenderRequest, LiveCampaign, LiveRecommender,
+        LiveResource, RecommenderSummary, ResourceStatus, SolutionVersionSummary, UpdateCampaignRequest,
+        UpdateRecommenderRequest,
     };
-    use crate::plan::{Observed, plan_campaign};
+    use crate::plan::{Observed, plan_resource};
 
     const HOME: &str = "arn:aws:personalize:us-east-1:111122223333:campaign/home";
     const V1: &str = "arn:aws:personalize:us-east-1:111122223333:solution/s/v1";
@@ -464,6 +505,31 @@ mod tests {
         ) -> Result<Vec<CampaignSummary>, LiveError> {
             self.0.list_campaigns(region, solution).await
         }
+        async fn describe_recommender(&self, arn: &str) -> Result<Option<LiveRecommender>, LiveError> {
+            self.0.describe_recommender(arn).await
+        }
+        async fn create_recommender(&self, request: &CreateRecommenderRequest) -> Result<String, LiveError> {
+            self.0.create_recommender(request).await
+        }
+        async fn update_recommender(&self, request: &UpdateRecommenderRequest) -> Result<(), LiveError> {
+            self.0.update_recommender(request).await
+        }
+        async fn start_recommender(&self, arn: &str) -> Result<(), LiveError> {
+            self.0.start_recommender(arn).await
+        }
+        async fn stop_recommender(&self, arn: &str) -> Result<(), LiveError> {
+            self.0.stop_recommender(arn).await
+        }
+        async fn delete_recommender(&self, arn: &str) -> Result<(), LiveError> {
+            self.0.delete_recommender(arn).await
+        }
+        async fn list_recommenders(
+            &self,
+            region: Option<&str>,
+            group: Option<&str>,
+        ) -> Result<Vec<RecommenderSummary>, LiveError> {
+            self.0.list_recommenders(region, group).await
+        }
     }
 
     struct Silent;
@@ -489,7 +555,7 @@ mod tests {
         crate::live::fake::active_campaign("home")
     }
 
-    fn loaded(source: &str) -> Vec<LoadedCampaign> {
+    fn loaded(source: &str) -> Vec<LoadedResource> {
         let (campaigns, diagnostics) = crate::load::check_source(std::path::Path::new("c.yaml"), source);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         campaigns
@@ -502,13 +568,13 @@ mod tests {
         let api = Arc::new(Misbehaving(fake));
         let campaigns = loaded(&format!("name: home\nsolutionVersionArn: {V1}\nminProvisionedTPS: 5\n"));
         let observed =
-            Observed { campaign: api.0.describe_campaign(HOME).await.unwrap(), ..Observed::default() };
-        let plan = plan_campaign(&campaigns[0], &observed);
+            Observed::of(LiveResource::Campaign(api.0.describe_campaign(HOME).await.unwrap().unwrap()));
+        let plan = plan_resource(&campaigns[0], &observed);
         let (_keep, cancel) = watch::channel(false);
         let reports =
             apply(api.clone(), vec![(campaigns[0].clone(), plan)], options(), Arc::new(Silent), cancel).await;
         match &reports[0].result {
-            CampaignResult::Failed { reason } => {
+            ResourceResult::Failed { reason } => {
                 assert!(reason.contains("became ACTIVE but live still differs"), "{reason}")
             }
             other => panic!("{other:?}"),
@@ -526,7 +592,7 @@ mod tests {
             solution_version_arn: Some(V1.into()),
             min_provisioned_tps: Some(2),
             config: None,
-            status: CampaignStatus::CreatePending,
+            status: ResourceStatus::CreatePending,
             failure_reason: None,
             created_at: Some(1.0),
             last_updated_at: Some(1.0),
@@ -537,20 +603,18 @@ mod tests {
             "name: crash\nsolutionVersionArn: {V1}\nminProvisionedTPS: 2\n---\nname: home\nsolutionVersionArn: {V1}\n"
         ));
         // The crash campaign's plan is a wait: its first poll panics.
-        let crash_plan =
-            plan_campaign(&campaigns[0], &Observed { campaign: Some(crash), ..Observed::default() });
-        let home_plan =
-            plan_campaign(&campaigns[1], &Observed { campaign: Some(live_home()), ..Observed::default() });
+        let crash_plan = plan_resource(&campaigns[0], &Observed::of(LiveResource::Campaign(crash)));
+        let home_plan = plan_resource(&campaigns[1], &Observed::of(LiveResource::Campaign(live_home())));
         let (_keep, cancel) = watch::channel(false);
         let work = vec![(campaigns[0].clone(), crash_plan), (campaigns[1].clone(), home_plan)];
         let reports = apply(api, work, options(), Arc::new(Silent), cancel).await;
         assert_eq!(reports.len(), 2, "no campaign disappears from the summary");
         assert_eq!(reports[0].name, "crash");
         assert!(
-            matches!(&reports[0].result, CampaignResult::Failed { reason } if reason.contains("panicked")),
+            matches!(&reports[0].result, ResourceResult::Failed { reason } if reason.contains("panicked")),
             "{:?}",
             reports[0].result
         );
-        assert_eq!(reports[1].result, CampaignResult::Unchanged);
+        assert_eq!(reports[1].result, ResourceResult::Unchanged);
     }
 }

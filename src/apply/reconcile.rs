@@ -1,27 +1,25 @@
-//! One campaign's reconcile as an explicit state machine. [`Reconcile::next_step`] says what to do next
+//! One campaign's or recommender's reconcile as an explicit state machine. [`Reconcile::next_step`] says what to do next
 //! from what was last observed; the scheduler in the parent module does it (with waiting, deadlines and
 //! cancellation) and hands the outcome to [`Reconcile::advance`]. No I/O happens here, so every
 //! transition is tested on plain values.
 //!
-//! The identity of our own write is part of the state: after UpdateCampaign we wait for *that* update
-//! (newer than the one we saw before sending, asking for what we sent), not for whatever
-//! `latestCampaignUpdate` shows, and a write whose answer was lost is recognised by the same rule
-//! instead of being sent again.
+//! The identity of our own write is part of the state: after an update we wait for *that* update (newer
+//! than the one we saw before sending, asking for what we sent), not for whatever the latest update
+//! shows, and a write whose answer was lost is recognised by the same rule instead of being sent again.
+//! Every kind goes through the same machine; what differs per kind (the requests, how a create or an
+//! update is recognised) comes from [`WriteRequest`].
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::CampaignResult;
-use crate::live::{
-    CampaignStatus, CreateCampaignRequest, LiveCampaign, LiveError, UpdateCampaignRequest, UpdateStamp,
-};
-use crate::plan::compare::{campaign_created_as, update_asks_for};
+use super::ResourceResult;
+use crate::live::{LiveError, LiveResource, ResourceStatus, UpdateStamp};
 use crate::plan::versions::{VersionReview, with_review};
-use crate::plan::{Action, CampaignPlan, CampaignRequest, Observed, TagChanges, plan_campaign};
-use crate::validate::LoadedCampaign;
+use crate::plan::{Action, Observed, ResourcePlan, TagChanges, WriteRequest, WriteRole, plan_resource};
+use crate::validate::LoadedResource;
 
-/// Decisions for one campaign before apply gives up on it: a campaign that needs more never converges
+/// Decisions for one resource before apply gives up on it: one that needs more never converges
 /// (AWS keeps reporting a difference after the calls that should remove it).
 pub const MAX_DECISIONS: usize = 12;
 
@@ -47,29 +45,23 @@ pub struct Timing {
 /// A write call, with what identifies it once AWS shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Write {
-    Create(CreateCampaignRequest),
-    /// The update, the tag calls to send right after it, and the latest update before ours.
-    Update {
-        request: UpdateCampaignRequest,
-        tags: TagChanges,
-        previous: Option<UpdateStamp>,
-    },
+    /// A create, start, stop or delete: the request alone.
+    Call(Box<WriteRequest>),
+    /// The update, the tag calls to send before it (for `arn`), and the latest update before ours.
+    Update { arn: String, request: Box<WriteRequest>, tags: TagChanges, previous: Option<UpdateStamp> },
     /// Tags alone: UntagResource, then TagResource.
-    Tags {
-        arn: String,
-        tags: TagChanges,
-    },
+    Tags { arn: String, tags: TagChanges },
 }
 
 /// What the scheduler does next.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
-    Finish(CampaignResult),
-    /// Describe the campaign (and read what a decision needs).
+    Finish(ResourceResult),
+    /// Describe the resource (and read what a decision needs).
     Observe,
-    /// Read what a decision needs besides the campaign, which a poll has just described.
-    Complete(Box<LiveCampaign>),
-    /// Wait until `at`, then describe the campaign.
+    /// Read what a decision needs besides the resource, which a poll has just described.
+    Complete(Box<LiveResource>),
+    /// Wait until `at`, then describe the resource.
     Poll {
         at: Instant,
     },
@@ -80,8 +72,8 @@ pub enum Step {
 #[derive(Debug, Clone)]
 pub enum Outcome {
     Observed(Result<Observed, LiveError>),
-    Polled(Result<Option<LiveCampaign>, LiveError>),
-    /// The answer to CreateCampaign, UpdateCampaign, or to the tag calls of a tags-only write.
+    Polled(Result<Option<LiveResource>, LiveError>),
+    /// The answer to the write call, or to the tag calls of a tags-only write.
     Sent(Result<(), LiveError>),
     /// A tag call sent before an update was refused; the update was not sent.
     TagsRefused {
@@ -102,8 +94,28 @@ pub enum Notice {
 /// The write we sent last, as far as we know.
 #[derive(Debug, Clone, PartialEq)]
 enum Ours {
-    Create(CreateCampaignRequest),
-    Update { request: UpdateCampaignRequest, previous: Option<UpdateStamp> },
+    Create(Box<WriteRequest>),
+    Update {
+        request: Box<WriteRequest>,
+        previous: Option<UpdateStamp>,
+    },
+    /// A start or stop, done when the resource's status is `target`.
+    Transition {
+        request: Box<WriteRequest>,
+        target: ResourceStatus,
+    },
+    Delete(Box<WriteRequest>),
+}
+
+impl Ours {
+    fn request(&self) -> &WriteRequest {
+        match self {
+            Ours::Create(request)
+            | Ours::Update { request, .. }
+            | Ours::Transition { request, .. }
+            | Ours::Delete(request) => request,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -111,13 +123,13 @@ enum Phase {
     /// Decide from `plan`. `shown` holds the plan the user saw until the first write: a write built from it
     /// must come from an observation younger than [`Timing::fresh_for`].
     Decide {
-        plan: Box<CampaignPlan>,
+        plan: Box<ResourcePlan>,
         observed_at: Instant,
         shown: bool,
     },
     /// Reading again before the first write; the fresh decision must be the one the user saw.
     Recheck {
-        shown: Box<CampaignPlan>,
+        shown: Box<ResourcePlan>,
     },
     /// Reading again after tag calls, to decide from what is there.
     Reread,
@@ -131,8 +143,8 @@ enum Phase {
         lost: Option<String>,
     },
     /// A poll saw the change end: read the rest and decide.
-    Settled(Box<LiveCampaign>),
-    Done(CampaignResult),
+    Settled(Box<LiveResource>),
+    Done(ResourceResult),
     /// Between transitions only.
     Moving,
 }
@@ -142,6 +154,10 @@ enum Phase {
 struct History {
     created: bool,
     updated: bool,
+    started: bool,
+    stopped: bool,
+    /// Our delete of a replacement landed: the create that follows makes it a replacement.
+    deleted: bool,
     waited: bool,
     /// One of our updates became ACTIVE: a difference after it is AWS not doing what was asked.
     update_landed: bool,
@@ -149,10 +165,10 @@ struct History {
     decisions: usize,
 }
 
-/// One campaign's reconcile.
+/// One resource's reconcile.
 #[derive(Debug, Clone)]
 pub struct Reconcile {
-    loaded: LoadedCampaign,
+    loaded: LoadedResource,
     /// The version check of the plan the user saw: a later decision deploys only the change it checked,
     /// under its verdict.
     review: Option<VersionReview>,
@@ -165,8 +181,8 @@ pub struct Reconcile {
 
 impl Reconcile {
     /// Starts from the plan the user saw, observed at `observed_at`.
-    pub fn new(loaded: LoadedCampaign, plan: CampaignPlan, observed_at: Instant, timing: Timing) -> Self {
-        let last_status = plan.observed.campaign.as_ref().map(LiveCampaign::status_label);
+    pub fn new(loaded: LoadedResource, plan: ResourcePlan, observed_at: Instant, timing: Timing) -> Self {
+        let last_status = plan.observed.live.as_ref().map(|live| live.progress().status_label());
         Reconcile {
             loaded,
             review: plan.versions.clone(),
@@ -196,9 +212,7 @@ impl Reconcile {
                 Phase::Recheck { .. } | Phase::Reread => return Step::Observe,
                 Phase::Settled(campaign) => return Step::Complete(campaign.clone()),
                 Phase::Waiting { since, polls, .. } => {
-                    return Step::Poll {
-                        at: *since + poll_offset(self.timing, *polls, &self.loaded.spec.name),
-                    };
+                    return Step::Poll { at: *since + poll_offset(self.timing, *polls, self.loaded.name()) };
                 }
                 Phase::Moving | Phase::Decide { .. } => {
                     match std::mem::replace(&mut self.phase, Phase::Moving) {
@@ -209,7 +223,7 @@ impl Reconcile {
                         }
                         // Only a bug leaves the machine between transitions: a failed campaign, not a panic.
                         _ => {
-                            self.phase = Phase::Done(CampaignResult::Failed {
+                            self.phase = Phase::Done(ResourceResult::Failed {
                                 reason: "internal error: the reconcile lost its state".to_string(),
                             })
                         }
@@ -225,22 +239,22 @@ impl Reconcile {
         self.phase = match (phase, outcome) {
             (Phase::Recheck { shown }, Outcome::Observed(Ok(observed))) => {
                 let fresh = self.plan_for(&observed);
-                self.note_status(observed.campaign.as_ref());
+                self.note_status(observed.live.as_ref());
                 if same_decision(&shown, &fresh) {
                     Phase::Decide { plan: Box::new(fresh), observed_at: now, shown: false }
                 } else {
-                    Phase::Done(CampaignResult::Stale { changed: what_changed(&shown, &fresh) })
+                    Phase::Done(ResourceResult::Stale { changed: what_changed(&shown, &fresh) })
                 }
             }
             (Phase::Settled(_) | Phase::Reread, Outcome::Observed(Ok(observed))) => {
-                self.note_status(observed.campaign.as_ref());
+                self.note_status(observed.live.as_ref());
                 let plan = self.plan_for(&observed);
                 Phase::Decide { plan: Box::new(plan), observed_at: now, shown: false }
             }
             (Phase::Recheck { .. } | Phase::Settled(_) | Phase::Reread, Outcome::Observed(Err(error))) => {
-                Phase::Done(CampaignResult::Failed { reason: error.to_string() })
+                Phase::Done(ResourceResult::Failed { reason: error.to_string() })
             }
-            (Phase::Decide { .. } | Phase::Moving, _) => Phase::Done(CampaignResult::Failed {
+            (Phase::Decide { .. } | Phase::Moving, _) => Phase::Done(ResourceResult::Failed {
                 reason: "internal error: an outcome arrived before any step".to_string(),
             }),
             (phase @ Phase::Waiting { .. }, Outcome::Polled(polled)) => self.polled(phase, polled, now),
@@ -252,20 +266,20 @@ impl Reconcile {
                 Phase::Reread
             }
             (_, Outcome::TagsRefused { operation, error }) => {
-                Phase::Done(CampaignResult::Failed { reason: format!("{operation}: {error}") })
+                Phase::Done(ResourceResult::Failed { reason: format!("{operation}: {error}") })
             }
             (phase, _) => phase,
         };
     }
 
     /// The plan for a new observation, under the version check of the plan the user saw.
-    fn plan_for(&self, observed: &Observed) -> CampaignPlan {
-        with_review(plan_campaign(&self.loaded, observed), self.review.as_ref())
+    fn plan_for(&self, observed: &Observed) -> ResourcePlan {
+        with_review(plan_resource(&self.loaded, observed), self.review.as_ref())
     }
 
-    fn note_status(&mut self, campaign: Option<&LiveCampaign>) {
-        if let Some(campaign) = campaign {
-            self.see_status(campaign.status_label());
+    fn note_status(&mut self, live: Option<&LiveResource>) {
+        if let Some(live) = live {
+            self.see_status(live.progress().status_label());
         }
     }
 
@@ -279,7 +293,7 @@ impl Reconcile {
     /// The decision for a plan: a step with I/O, or `None` when the state moved on without any.
     fn decide(
         &mut self,
-        plan: CampaignPlan,
+        plan: ResourcePlan,
         observed_at: Instant,
         shown: bool,
         now: Instant,
@@ -287,7 +301,7 @@ impl Reconcile {
         self.history.decisions += 1;
         if self.history.decisions > MAX_DECISIONS {
             let paths: Vec<&str> = plan.changes.iter().map(|change| change.path.as_str()).collect();
-            self.phase = Phase::Done(CampaignResult::Failed {
+            self.phase = Phase::Done(ResourceResult::Failed {
                 reason: format!(
                     "still differs from the file after {MAX_DECISIONS} rounds of changes: {}",
                     paths.join(", ")
@@ -295,70 +309,78 @@ impl Reconcile {
             });
             return None;
         }
-        let writes_now = matches!(plan.action, Action::Create)
-            || (plan.action == Action::Update && plan.in_flight.is_none());
+        let writes_now =
+            plan.request.is_some() && (plan.action == Action::Create || plan.in_flight.is_none());
         if shown && writes_now && now.saturating_duration_since(observed_at) > self.timing.fresh_for {
             self.phase = Phase::Recheck { shown: Box::new(plan) };
             return None;
         }
         let waiting = |ours, lost| Phase::Waiting { ours, since: now, polls: 0, unseen_since: None, lost };
-        self.phase = match plan.action {
-            Action::NoOp => Phase::Done(self.result()),
-            Action::Blocked => Phase::Done(CampaignResult::Failed {
+        if plan.action == Action::Blocked || (plan.action == Action::Replace && plan.request.is_none()) {
+            self.phase = Phase::Done(ResourceResult::Failed {
                 reason: plan.blocked_reason.clone().unwrap_or_else(|| "blocked".to_string()),
-            }),
-            Action::Wait => waiting(None, None),
-            Action::Update if plan.in_flight.is_some() => waiting(None, None),
-            Action::Create => {
-                let Some(CampaignRequest::Create(request)) = plan.request else {
-                    self.phase = Phase::Done(CampaignResult::Failed {
-                        reason: "internal error: a create without a CreateCampaign request".to_string(),
-                    });
-                    return None;
-                };
-                self.phase = waiting(Some(Ours::Create(request.clone())), None);
-                return Some(Step::Send(Write::Create(request)));
+            });
+            return None;
+        }
+        if plan.action == Action::NoOp {
+            self.phase = Phase::Done(self.result());
+            return None;
+        }
+        // Whatever is in flight ends first: decide again from what it leaves.
+        if plan.action == Action::Wait || (plan.in_flight.is_some() && plan.action != Action::Create) {
+            self.phase = waiting(None, None);
+            return None;
+        }
+        let Some(request) = plan.request else {
+            if plan.tags.is_empty() {
+                self.phase = Phase::Done(ResourceResult::Failed {
+                    reason: format!("internal error: a {} with nothing to send", plan.action.as_str()),
+                });
+                return None;
             }
-            Action::Update => match plan.request {
-                Some(CampaignRequest::Update(_)) if self.history.update_landed => {
-                    let paths: Vec<&str> = plan.changes.iter().map(|change| change.path.as_str()).collect();
-                    Phase::Done(CampaignResult::Failed {
-                        reason: format!(
-                            "the update became ACTIVE but live still differs from the file on {}",
-                            paths.join(", ")
-                        ),
-                    })
-                }
-                Some(CampaignRequest::Update(request)) => {
-                    let previous = plan
-                        .observed
-                        .campaign
-                        .as_ref()
-                        .and_then(|live| live.latest_update.as_ref())
-                        .map(|update| update.stamp());
-                    let ours = Ours::Update { request: request.clone(), previous };
-                    self.phase = waiting(Some(ours), None);
-                    return Some(Step::Send(Write::Update { request, tags: plan.tags, previous }));
-                }
-                _ if !plan.tags.is_empty() => {
-                    self.phase = Phase::Reread;
-                    return Some(Step::Send(Write::Tags { arn: plan.arn, tags: plan.tags }));
-                }
-                _ => Phase::Done(CampaignResult::Failed {
-                    reason: "internal error: an update with nothing to send".to_string(),
-                }),
-            },
+            self.phase = Phase::Reread;
+            return Some(Step::Send(Write::Tags { arn: plan.arn, tags: plan.tags }));
         };
-        None
+        let request = Box::new(request);
+        let (ours, write) = match request.role() {
+            WriteRole::Create => (Ours::Create(request.clone()), Write::Call(request)),
+            WriteRole::Update if self.history.update_landed => {
+                let paths: Vec<&str> = plan.changes.iter().map(|change| change.path.as_str()).collect();
+                self.phase = Phase::Done(ResourceResult::Failed {
+                    reason: format!(
+                        "the update became ACTIVE but live still differs from the file on {}",
+                        paths.join(", ")
+                    ),
+                });
+                return None;
+            }
+            WriteRole::Update => {
+                let previous =
+                    plan.observed.live.as_ref().and_then(LiveResource::latest_update).map(|(stamp, _)| stamp);
+                (
+                    Ours::Update { request: request.clone(), previous },
+                    Write::Update { arn: plan.arn.clone(), request, tags: plan.tags, previous },
+                )
+            }
+            WriteRole::Transition { target } => {
+                (Ours::Transition { request: request.clone(), target }, Write::Call(request))
+            }
+            WriteRole::Delete => (Ours::Delete(request.clone()), Write::Call(request)),
+        };
+        self.phase = waiting(Some(ours), None);
+        Some(Step::Send(write))
     }
 
     /// How the run ends when nothing is left to do.
-    fn result(&self) -> CampaignResult {
+    fn result(&self) -> ResourceResult {
         match &self.history {
-            History { created: true, .. } => CampaignResult::Created,
-            History { updated: true, .. } => CampaignResult::Updated,
-            History { waited: true, .. } => CampaignResult::Waited,
-            _ => CampaignResult::Unchanged,
+            History { deleted: true, created: true, .. } => ResourceResult::Replaced,
+            History { created: true, .. } => ResourceResult::Created,
+            History { updated: true, .. } => ResourceResult::Updated,
+            History { stopped: true, .. } => ResourceResult::Stopped,
+            History { started: true, .. } => ResourceResult::Started,
+            History { waited: true, .. } => ResourceResult::Waited,
+            _ => ResourceResult::Unchanged,
         }
     }
 
@@ -366,19 +388,22 @@ impl Reconcile {
     fn sent(&mut self, ours: Ours, sent: Result<(), LiveError>, now: Instant) -> Phase {
         let waiting =
             |ours, lost| Phase::Waiting { ours: Some(ours), since: now, polls: 0, unseen_since: None, lost };
+        let operation = ours.request().operation();
         match (&ours, sent) {
             (Ours::Create(_), Ok(())) => {
-                self.see_status(CampaignStatus::CreatePending.to_string());
+                self.see_status(ResourceStatus::CreatePending.to_string());
                 waiting(ours, None)
             }
             (Ours::Update { .. }, Ok(())) => {
                 // Accepted: AWS holds it as CREATE PENDING, whether or not a read shows it yet.
-                self.see_status(format!("update {}", CampaignStatus::CreatePending));
+                self.see_status(format!("update {}", ResourceStatus::CreatePending));
                 waiting(ours, None)
             }
+            (Ours::Transition { .. } | Ours::Delete(_), Ok(())) => waiting(ours, None),
             // The SDK's retry met our own write, or an attempt timed out: find out from what AWS shows.
             (Ours::Create(_), Err(error @ LiveError::AlreadyExists { .. }))
-            | (Ours::Update { .. }, Err(error @ LiveError::InUse { .. })) => {
+            | (Ours::Update { .. } | Ours::Transition { .. }, Err(error @ LiveError::InUse { .. }))
+            | (Ours::Delete(_), Err(error @ (LiveError::InUse { .. } | LiveError::NotFound { .. }))) => {
                 self.notices.push(Notice::Retrying(format!(
                     "{error}; looking for our own write before anything else"
                 )));
@@ -389,11 +414,8 @@ impl Reconcile {
                     .push(Notice::Retrying(format!("{error}; the write may have landed, looking for it")));
                 waiting(ours, Some(error.to_string()))
             }
-            (Ours::Create(_), Err(error)) => {
-                Phase::Done(CampaignResult::Failed { reason: format!("CreateCampaign: {error}") })
-            }
-            (Ours::Update { .. }, Err(error)) => {
-                Phase::Done(CampaignResult::Failed { reason: format!("UpdateCampaign: {error}") })
+            (_, Err(error)) => {
+                Phase::Done(ResourceResult::Failed { reason: format!("{operation}: {error}") })
             }
         }
     }
@@ -402,68 +424,69 @@ impl Reconcile {
     fn polled(
         &mut self,
         phase: Phase,
-        polled: Result<Option<LiveCampaign>, LiveError>,
+        polled: Result<Option<LiveResource>, LiveError>,
         now: Instant,
     ) -> Phase {
         let Phase::Waiting { ours, since, polls, unseen_since, lost } = phase else { return phase };
         let again =
             |ours, unseen_since, lost| Phase::Waiting { ours, since, polls: polls + 1, unseen_since, lost };
-        let campaign = match polled {
+        let noun = self.loaded.kind().noun();
+        let live = match polled {
             Err(error) => {
                 // Waiting is read-only: a failed poll is tried again at the next one.
-                self.notices.push(Notice::Retrying(format!("DescribeCampaign: {error}")));
+                let describe = format!("Describe{}", self.loaded.kind().as_str());
+                self.notices.push(Notice::Retrying(format!("{describe}: {error}")));
                 return again(ours, unseen_since, lost);
             }
             Ok(None) => {
                 return match &ours {
                     Some(Ours::Create(_)) => self.unseen(ours, since, polls, unseen_since, lost, now),
-                    _ => Phase::Done(CampaignResult::Failed {
-                        reason: "the campaign disappeared while waiting (deleted?)".to_string(),
+                    // Gone: the replacement's create comes from the next decision.
+                    Some(Ours::Delete(_)) => {
+                        self.history.deleted = true;
+                        Phase::Reread
+                    }
+                    _ => Phase::Done(ResourceResult::Failed {
+                        reason: format!("the {noun} disappeared while waiting (deleted?)"),
                     }),
                 };
             }
-            Ok(Some(campaign)) => campaign,
+            Ok(Some(live)) => live,
         };
+        let progress = live.progress();
         match &ours {
             Some(Ours::Create(request)) => {
-                if !campaign_created_as(&campaign, request) {
-                    return Phase::Done(CampaignResult::Stale {
-                        changed: vec![format!(
-                            "the campaign was created by someone else, serving {} (TPS {}), while this run \
-                             was creating it",
-                            campaign.solution_version_arn,
-                            campaign.min_provisioned_tps.unwrap_or(1)
-                        )],
+                if !request.created(&live) {
+                    return Phase::Done(ResourceResult::Stale {
+                        changed: vec![created_by_someone_else(&live)],
                     });
                 }
-                self.see_status(campaign.status_label());
-                match &campaign.status {
-                    CampaignStatus::Active => {
+                self.see_status(progress.status_label());
+                match progress.status {
+                    ResourceStatus::Active => {
                         self.history.created = true;
-                        Phase::Settled(Box::new(campaign))
+                        Phase::Settled(Box::new(live))
                     }
-                    CampaignStatus::CreateFailed => {
-                        ours_failed("CreateCampaign", campaign.failure_reason.as_deref())
-                    }
+                    ResourceStatus::CreateFailed => ours_failed(request.operation(), live.failure_reason()),
                     _ => again(ours, None, lost),
                 }
             }
             Some(Ours::Update { request, previous }) => {
-                let Some(update) =
-                    campaign.latest_update.as_ref().filter(|update| update.is_newer_than(previous.as_ref()))
+                let Some((_, failure)) =
+                    live.latest_update().filter(|(stamp, _)| stamp.is_newer_than(previous.as_ref()))
                 else {
                     // Still the update from before ours, with its old status and failureReason: ours is not
                     // visible yet.
                     return self.unseen(ours, since, polls, unseen_since, lost, now);
                 };
-                if !update_asks_for(update, request) {
+                if !request.asked_by_latest_update(&live) {
                     // Someone else's update got in (before ours, which then met ResourceInUseException, or
                     // after it): wait for theirs, then decide again from what serves.
                     self.history.foreign_updates += 1;
                     if self.history.foreign_updates > self.timing.in_use_retries {
-                        return Phase::Done(CampaignResult::Failed {
+                        return Phase::Done(ResourceResult::Failed {
                             reason: format!(
-                                "other updates keep arriving ({} so far); apply again when the campaign is quiet",
+                                "other updates keep arriving ({} so far); apply again when the {noun} is quiet",
                                 self.history.foreign_updates
                             ),
                         });
@@ -471,36 +494,57 @@ impl Reconcile {
                     self.notices.push(Notice::Retrying(
                         "another update is in flight; waiting for it first".to_string(),
                     ));
-                    return self.foreign(campaign, since, polls);
+                    return self.foreign(live, since, polls);
                 }
-                self.see_status(campaign.status_label());
-                match &update.status {
-                    CampaignStatus::Active => {
+                self.see_status(progress.status_label());
+                match progress.update {
+                    Some(ResourceStatus::Active) => {
                         self.history.updated = true;
                         self.history.update_landed = true;
-                        Phase::Settled(Box::new(campaign))
+                        Phase::Settled(Box::new(live))
                     }
-                    CampaignStatus::CreateFailed => {
-                        ours_failed("UpdateCampaign", update.failure_reason.as_deref())
-                    }
+                    Some(ResourceStatus::CreateFailed) => ours_failed(request.operation(), failure),
                     _ => again(ours, None, lost),
                 }
             }
-            None => self.foreign(campaign, since, polls),
+            Some(Ours::Transition { request, target }) => {
+                if progress.status == target {
+                    self.see_status(progress.status_label());
+                    match request.as_ref() {
+                        WriteRequest::StopRecommender(_) => self.history.stopped = true,
+                        _ => self.history.started = true,
+                    }
+                    return Phase::Settled(Box::new(live));
+                }
+                if progress.status.is_finished() {
+                    // Still the status from before ours: not visible yet.
+                    return self.unseen(ours, since, polls, unseen_since, lost, now);
+                }
+                self.see_status(progress.status_label());
+                again(ours, None, lost)
+            }
+            Some(Ours::Delete(_)) => {
+                if progress.status.is_deleting() {
+                    self.see_status(progress.status_label());
+                    return again(ours, None, lost);
+                }
+                self.unseen(ours, since, polls, unseen_since, lost, now)
+            }
+            None => self.foreign(live, since, polls),
         }
     }
 
     /// Waiting for a change we did not send: when it ends, however it ends, decide again from what serves
     /// (a failed update of someone else's is not our failure).
-    fn foreign(&mut self, campaign: LiveCampaign, since: Instant, polls: u32) -> Phase {
-        self.see_status(campaign.status_label());
-        if campaign.is_in_flight() {
+    fn foreign(&mut self, live: LiveResource, since: Instant, polls: u32) -> Phase {
+        self.see_status(live.progress().status_label());
+        if live.progress().is_in_flight() {
             return Phase::Waiting { ours: None, since, polls: polls + 1, unseen_since: None, lost: None };
         }
         if !self.history.updated && !self.history.created {
             self.history.waited = true;
         }
-        Phase::Settled(Box::new(campaign))
+        Phase::Settled(Box::new(live))
     }
 
     /// Our write is not visible: go on polling within the grace, then fail without ever sending it again.
@@ -520,12 +564,9 @@ impl Reconcile {
             }
             return Phase::Waiting { ours, since, polls: polls + 1, unseen_since: Some(first_unseen), lost };
         }
-        let operation = match ours {
-            Some(Ours::Create(_)) => "CreateCampaign",
-            _ => "UpdateCampaign",
-        };
+        let operation = ours.as_ref().map_or("the write", |ours| ours.request().operation());
         let grace = self.timing.visibility_grace.as_secs();
-        Phase::Done(CampaignResult::Failed {
+        Phase::Done(ResourceResult::Failed {
             reason: match lost {
                 Some(error) => format!(
                     "{operation} got no clear answer ({error}) and its change did not appear within {grace}s; \
@@ -537,20 +578,36 @@ impl Reconcile {
     }
 }
 
+/// What a create found instead of its own resource.
+fn created_by_someone_else(live: &LiveResource) -> String {
+    match live {
+        LiveResource::Campaign(campaign) => format!(
+            "the campaign was created by someone else, serving {} (TPS {}), while this run was creating it",
+            campaign.solution_version_arn,
+            campaign.min_provisioned_tps.unwrap_or(1)
+        ),
+        LiveResource::Recommender(recommender) => format!(
+            "the recommender was created by someone else, with recipe {} and other values than the file's, while \
+             this run was creating it",
+            recommender.recipe_arn
+        ),
+    }
+}
+
 /// Our own write ended in CREATE FAILED: reported with AWS's reason, never sent again.
 fn ours_failed(operation: &str, reason: Option<&str>) -> Phase {
-    Phase::Done(CampaignResult::Failed {
+    Phase::Done(ResourceResult::Failed {
         reason: format!("{operation} ended in CREATE FAILED: {}", reason.unwrap_or("AWS gave no reason")),
     })
 }
 
 /// Whether a fresh plan makes the calls the shown one announced.
-fn same_decision(shown: &CampaignPlan, fresh: &CampaignPlan) -> bool {
+fn same_decision(shown: &ResourcePlan, fresh: &ResourcePlan) -> bool {
     shown.action == fresh.action && shown.request == fresh.request && shown.tags == fresh.tags
 }
 
 /// `path: before -> after` for what moved between the observation shown and the fresh one.
-pub fn what_changed(shown: &CampaignPlan, fresh: &CampaignPlan) -> Vec<String> {
+pub fn what_changed(shown: &ResourcePlan, fresh: &ResourcePlan) -> Vec<String> {
     let changed = super::changed_paths(&shown.observed_document(), &fresh.observed_document(), "");
     if changed.is_empty() { vec!["its live state changed".to_string()] } else { changed }
 }
@@ -574,15 +631,18 @@ pub fn poll_offset(timing: Timing, polls: u32, name: &str) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::{LiveCampaignUpdate, ServingConfig};
+    use crate::live::{LiveCampaign, LiveCampaignUpdate, ServingConfig};
 
     const V1: &str = "arn:aws:personalize:us-east-1:111122223333:solution/s/v1";
 
-    fn live(update: Option<LiveCampaignUpdate>) -> LiveCampaign {
-        LiveCampaign { latest_update: update, ..crate::live::fake::active_campaign("home") }
+    fn live(update: Option<LiveCampaignUpdate>) -> LiveResource {
+        LiveResource::Campaign(LiveCampaign {
+            latest_update: update,
+            ..crate::live::fake::active_campaign("home")
+        })
     }
 
-    fn update(tps: i32, status: CampaignStatus, created_at: f64, reason: Option<&str>) -> LiveCampaignUpdate {
+    fn update(tps: i32, status: ResourceStatus, created_at: f64, reason: Option<&str>) -> LiveCampaignUpdate {
         LiveCampaignUpdate {
             solution_version_arn: Some(V1.into()),
             min_provisioned_tps: Some(tps),
@@ -599,14 +659,14 @@ mod tests {
     }
 
     /// A reconcile of `home` to TPS 5 from `observed`, past its first decision.
-    fn machine(observed: LiveCampaign, now: Instant) -> (Reconcile, Step) {
+    fn machine(observed: LiveResource, now: Instant) -> (Reconcile, Step) {
         let (campaigns, diagnostics) = crate::load::check_source(
             std::path::Path::new("home.yaml"),
             &format!("name: home\nsolutionVersionArn: {V1}\nminProvisionedTPS: 5\n"),
         );
         assert!(diagnostics.is_empty());
-        let observed = Observed { campaign: Some(observed), ..Observed::default() };
-        let plan = plan_campaign(&campaigns[0], &observed);
+        let observed = Observed::of(observed);
+        let plan = plan_resource(&campaigns[0], &observed);
         let mut machine = Reconcile::new(campaigns[0].clone(), plan, now, TIMING);
         let step = machine.next_step(now);
         (machine, step)
@@ -623,7 +683,7 @@ mod tests {
     #[test]
     fn an_old_failed_update_seen_after_ours_is_not_ours() {
         let now = Instant::now();
-        let old = update(3, CampaignStatus::CreateFailed, 100.0, Some("old failure"));
+        let old = update(3, ResourceStatus::CreateFailed, 100.0, Some("old failure"));
         let (mut machine, step) = machine(live(Some(old.clone())), now);
         assert!(matches!(
             step,
@@ -636,7 +696,7 @@ mod tests {
         assert!(matches!(machine.next_step(now), Step::Poll { .. }));
         assert_eq!(machine.last_status(), "update CREATE PENDING");
         // Ours, visible and done.
-        let ours = update(5, CampaignStatus::Active, 200.0, None);
+        let ours = update(5, ResourceStatus::Active, 200.0, None);
         machine.advance(Outcome::Polled(Ok(Some(live(Some(ours))))), now + Duration::from_secs(8));
         assert!(matches!(machine.next_step(now), Step::Complete(_)));
     }
@@ -646,11 +706,11 @@ mod tests {
         let now = Instant::now();
         let (mut machine, _) = machine(live(None), now);
         machine.advance(Outcome::Sent(Ok(())), now);
-        let failed = update(5, CampaignStatus::CreateFailed, 200.0, Some("no capacity"));
+        let failed = update(5, ResourceStatus::CreateFailed, 200.0, Some("no capacity"));
         machine.advance(Outcome::Polled(Ok(Some(live(Some(failed))))), now);
         assert_eq!(
             machine.next_step(now),
-            Step::Finish(CampaignResult::Failed {
+            Step::Finish(ResourceResult::Failed {
                 reason: "UpdateCampaign ended in CREATE FAILED: no capacity".into()
             })
         );
@@ -666,7 +726,7 @@ mod tests {
             machine.advance(Outcome::Polled(Ok(Some(live(None)))), now + Duration::from_secs(seconds));
         }
         machine.advance(Outcome::Polled(Ok(Some(live(None)))), now + Duration::from_secs(70));
-        let Step::Finish(CampaignResult::Failed { reason }) = machine.next_step(now) else { panic!() };
+        let Step::Finish(ResourceResult::Failed { reason }) = machine.next_step(now) else { panic!() };
         assert!(
             reason.contains("did not appear within 60s") && reason.contains("not sent again"),
             "{reason}"
@@ -678,10 +738,10 @@ mod tests {
         let now = Instant::now();
         let (mut machine, _) = machine(live(None), now);
         machine.advance(Outcome::Sent(Err(LiveError::InUse { message: "busy".into() })), now);
-        let theirs = update(4, CampaignStatus::CreateInProgress, 150.0, None);
+        let theirs = update(4, ResourceStatus::CreateInProgress, 150.0, None);
         machine.advance(Outcome::Polled(Ok(Some(live(Some(theirs))))), now);
         assert!(matches!(machine.next_step(now), Step::Poll { .. }));
-        let failed = update(4, CampaignStatus::CreateFailed, 150.0, Some("their failure"));
+        let failed = update(4, ResourceStatus::CreateFailed, 150.0, Some("their failure"));
         machine.advance(Outcome::Polled(Ok(Some(live(Some(failed))))), now);
         // Their failure is not ours: decide again from what serves.
         assert!(matches!(machine.next_step(now), Step::Complete(_)));

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 
 use crate::apply::{
-    ApplyEvent, ApplyOptions, ApplySink, CampaignReport, CampaignResult, EventKind, apply, changed_paths,
+    ApplyEvent, ApplyOptions, ApplySink, EventKind, ResourceReport, ResourceResult, apply, changed_paths,
 };
 use crate::cli::{ApplyArgs, ApplyFormat};
 use crate::commands::validate::ProblemsOnStdout;
@@ -19,9 +19,9 @@ use crate::commands::{Environment, Outcome};
 use crate::error::Error;
 use crate::error::plural;
 use crate::load::check_source;
-use crate::plan::{Action, CampaignPlan, Plan, SolutionCache, fingerprint, plan_live};
+use crate::plan::{Action, Plan, ResourcePlan, SolutionCache, fingerprint, plan_live};
 use crate::render::{self, text::TextOptions};
-use crate::validate::LoadedCampaign;
+use crate::validate::LoadedResource;
 
 /// The longest gap between two polls.
 const POLL_CAP: Duration = Duration::from_secs(60);
@@ -121,7 +121,7 @@ pub fn run(
         eprintln!("\ninterrupted again: exiting at once; changes already sent carry on in AWS");
         std::process::exit(130);
     });
-    let work: Vec<(LoadedCampaign, CampaignPlan)> =
+    let work: Vec<(LoadedResource, ResourcePlan)> =
         campaigns.into_iter().zip(plan.campaigns.iter().cloned()).collect();
     let options = ApplyOptions {
         concurrency: args.concurrency as usize,
@@ -159,7 +159,7 @@ pub fn run(
     if interrupted {
         return Err(Error::Interrupted);
     }
-    let stale = reports.iter().filter(|report| matches!(report.result, CampaignResult::Stale { .. })).count();
+    let stale = reports.iter().filter(|report| matches!(report.result, ResourceResult::Stale { .. })).count();
     if stale > 0 && stale == failed {
         return Err(Error::MovedSincePlan { stale });
     }
@@ -288,12 +288,12 @@ fn event_line(event: &ApplyEvent) -> Option<String> {
         EventKind::Status => format!("status {}", event.status.as_deref().unwrap_or("?")),
         EventKind::Retrying { reason } => format!("retrying: {reason}"),
         EventKind::Finished { result } => match result {
-            CampaignResult::Failed { reason } => format!("failed: {reason}"),
-            CampaignResult::Stale { changed } => {
+            ResourceResult::Failed { reason } => format!("failed: {reason}"),
+            ResourceResult::Stale { changed } => {
                 format!("not sent, live moved since the plan: {}", changed.join("; "))
             }
-            CampaignResult::TimedOut { status } => format!("timed out while {status}"),
-            CampaignResult::Interrupted { status } => format!("interrupted while {status}"),
+            ResourceResult::TimedOut { status } => format!("timed out while {status}"),
+            ResourceResult::Interrupted { status } => format!("interrupted while {status}"),
             other => other.label().to_string(),
         },
     })
@@ -322,8 +322,8 @@ fn event_json(event: &ApplyEvent) -> Value {
             line["event"] = json!("finished");
             line["result"] = json!(result.label());
             match result {
-                CampaignResult::Failed { reason } => line["failure"] = json!(reason),
-                CampaignResult::TimedOut { status } | CampaignResult::Interrupted { status } => {
+                ResourceResult::Failed { reason } => line["failure"] = json!(reason),
+                ResourceResult::TimedOut { status } | ResourceResult::Interrupted { status } => {
                     line["status"] = json!(status)
                 }
                 _ => {}
@@ -335,15 +335,15 @@ fn event_json(event: &ApplyEvent) -> Value {
 
 fn write_summary(
     format: ApplyFormat,
-    reports: &[CampaignReport],
+    reports: &[ResourceReport],
     elapsed: Duration,
     interrupted: bool,
     stdout: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let in_flight: Vec<&CampaignReport> = reports
+    let in_flight: Vec<&ResourceReport> = reports
         .iter()
         .filter(|report| {
-            matches!(report.result, CampaignResult::TimedOut { .. } | CampaignResult::Interrupted { .. })
+            matches!(report.result, ResourceResult::TimedOut { .. } | ResourceResult::Interrupted { .. })
         })
         .collect();
     if format == ApplyFormat::Json {
@@ -354,9 +354,9 @@ fn write_summary(
             "campaigns": reports.iter().map(|report| {
                 let mut entry = json!({ "campaign": report.name, "arn": report.arn, "result": report.result.label() });
                 match &report.result {
-                    CampaignResult::Failed { reason } => entry["failure"] = json!(reason),
-                    CampaignResult::Stale { changed } => entry["changed"] = json!(changed),
-                    CampaignResult::TimedOut { status } | CampaignResult::Interrupted { status } => entry["status"] = json!(status),
+                    ResourceResult::Failed { reason } => entry["failure"] = json!(reason),
+                    ResourceResult::Stale { changed } => entry["changed"] = json!(changed),
+                    ResourceResult::TimedOut { status } | ResourceResult::Interrupted { status } => entry["status"] = json!(status),
                     _ => {}
                 }
                 entry
@@ -368,11 +368,11 @@ fn write_summary(
     writeln!(stdout, "\n{:width$}  RESULT", "CAMPAIGN")?;
     for report in reports {
         let detail = match &report.result {
-            CampaignResult::Failed { reason } => format!(": {reason}"),
-            CampaignResult::Stale { changed } => {
+            ResourceResult::Failed { reason } => format!(": {reason}"),
+            ResourceResult::Stale { changed } => {
                 format!(": live moved since the plan was shown, nothing sent ({})", changed.join("; "))
             }
-            CampaignResult::TimedOut { status } | CampaignResult::Interrupted { status } => {
+            ResourceResult::TimedOut { status } | ResourceResult::Interrupted { status } => {
                 format!(" (last status {status})")
             }
             _ => String::new(),
@@ -408,7 +408,7 @@ fn write_summary(
 
 /// A plan saved by `plan --out`: each campaign's file contents, fingerprint and observation.
 struct SavedPlan {
-    campaigns: Vec<LoadedCampaign>,
+    campaigns: Vec<LoadedResource>,
     entries: Vec<SavedCampaign>,
 }
 

@@ -1,41 +1,53 @@
-//! `pz-apply import`: campaign files for campaigns that exist already.
+//! `pz-apply import`: files for campaigns and recommenders that exist already.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use crate::arn::is_valid_name;
+use crate::arn::ResourceArn;
 use crate::cli::ImportArgs;
 use crate::error::Error;
-use crate::import::{Imported, campaign_file};
-use crate::live::{LiveCampaign, LiveError, PersonalizeApi, map_concurrently};
+use crate::import::{Imported, campaign_file, recommender_file};
+use crate::live::{LiveError, LiveResource, PersonalizeApi, describe_resource, map_concurrently};
 use crate::load::{self, LoadError};
 use crate::plan::observe::patiently;
+use crate::spec::Kind;
 
-/// Campaigns read at once.
+/// Resources read at once.
 const CONCURRENCY: usize = 8;
 
 pub fn run(args: &ImportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<(), Error> {
+    let mut named = Vec::with_capacity(args.arns.len());
     for arn in &args.arns {
-        if !is_campaign_arn(arn) {
+        let Some(kind) = kind_of(arn) else {
             return Err(Error::Usage(format!(
-                "{arn} is not a campaign ARN (arn:aws:personalize:<region>:<account>:campaign/<name>)"
+                "{arn} is not a campaign or recommender ARN (arn:aws:personalize:<region>:<account>:campaign/<name> \
+                 or ...:recommender/<name>)"
             )));
-        }
+        };
+        named.push((kind, arn.clone()));
     }
-    // Which campaigns some file defines already, and where.
+    // Which resources some file defines already, and where.
     let defined = if args.stdout { BTreeMap::new() } else { defined_in(&args.dir)? };
     let existing: Vec<_> = defined.values().map(|(campaign, _)| campaign.clone()).collect();
     let runtime = super::runtime()?;
     let (api, _emulator) = runtime.block_on(super::connect(&args.connection, &existing))?;
     let api = Arc::new(api);
-    let targets: Vec<String> = if !args.arns.is_empty() {
-        args.arns.clone()
+    let region = args.connection.region.as_deref();
+    let targets: Vec<(Kind, String)> = if !named.is_empty() {
+        named
     } else {
-        let listed = runtime
-            .block_on(api.list_campaigns(args.connection.region.as_deref(), args.solution.as_deref()))?;
-        listed.into_iter().map(|summary| summary.arn).collect()
+        let mut targets = Vec::new();
+        if args.all || args.solution.is_some() {
+            let listed = runtime.block_on(api.list_campaigns(region, args.solution.as_deref()))?;
+            targets.extend(listed.into_iter().map(|summary| (Kind::Campaign, summary.arn)));
+        }
+        if args.all || args.dataset_group.is_some() {
+            let listed = runtime.block_on(api.list_recommenders(region, args.dataset_group.as_deref()))?;
+            targets.extend(listed.into_iter().map(|summary| (Kind::Recommender, summary.arn)));
+        }
+        targets
     };
     let read = runtime.block_on(read_all(api, &targets));
     super::unreachable(read.iter().filter_map(|result| result.as_ref().err()))?;
@@ -43,11 +55,11 @@ pub fn run(args: &ImportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
     let schema = schema_path(&args.dir);
     let (mut written, mut skipped, mut failed) = (0, 0, 0);
     let mut first = true;
-    for (arn, result) in targets.iter().zip(read) {
+    for ((kind, arn), result) in targets.iter().zip(read) {
         let (live, tags) = match result {
             Ok(Some(found)) => found,
             Ok(None) => {
-                writeln!(stderr, "error: {arn}: no such campaign")?;
+                writeln!(stderr, "error: {arn}: no such {}", kind.noun())?;
                 failed += 1;
                 continue;
             }
@@ -57,16 +69,21 @@ pub fn run(args: &ImportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
                 continue;
             }
         };
-        let (text, warnings) = match campaign_file(&live, &tags, &schema) {
+        let imported = match &live {
+            LiveResource::Campaign(campaign) => campaign_file(campaign, &tags, &schema),
+            LiveResource::Recommender(recommender) => recommender_file(recommender, &tags, &schema),
+        };
+        let name = live.name();
+        let (text, warnings) = match imported {
             Imported::File { text, warnings } => (text, warnings),
             Imported::Skipped { reason } => {
-                writeln!(stderr, "skipped {}: {reason}", live.name)?;
+                writeln!(stderr, "skipped {name}: {reason}")?;
                 skipped += 1;
                 continue;
             }
         };
         for warning in &warnings {
-            writeln!(stderr, "warning: {}: {warning}", live.name)?;
+            writeln!(stderr, "warning: {name}: {warning}")?;
         }
         if args.stdout {
             if !first {
@@ -77,20 +94,19 @@ pub fn run(args: &ImportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
             written += 1;
             continue;
         }
-        let path = args.dir.join(format!("{}.yaml", live.name));
+        let path = args.dir.join(format!("{name}.yaml"));
         if !args.force {
-            if let Some((_, file)) = defined.get(&live.arn) {
+            if let Some((_, file)) = defined.get(live.arn()) {
                 writeln!(
                     stderr,
-                    "skipped {}: already defined in {} (--force writes it anyway)",
-                    live.name,
+                    "skipped {name}: already defined in {} (--force writes it anyway)",
                     file.display()
                 )?;
                 skipped += 1;
                 continue;
             }
             if path.exists() {
-                writeln!(stderr, "skipped {}: {} exists (--force overwrites it)", live.name, path.display())?;
+                writeln!(stderr, "skipped {name}: {} exists (--force overwrites it)", path.display())?;
                 skipped += 1;
                 continue;
             }
@@ -106,7 +122,7 @@ pub fn run(args: &ImportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
     if written > 0 && !args.stdout && !schema_file.exists() {
         let failed = |source| Error::WriteFile { path: schema_file.to_path_buf(), source };
         std::fs::create_dir_all("schemas").map_err(failed)?;
-        std::fs::write(schema_file, crate::spec::campaign_schema_json()).map_err(failed)?;
+        std::fs::write(schema_file, crate::spec::schema_json()).map_err(failed)?;
         writeln!(stdout, "wrote {} (the schema the files' modeline points to)", schema_file.display())?;
     }
     writeln!(stderr, "{written} imported, {skipped} skipped, {failed} failed")?;
@@ -116,16 +132,18 @@ pub fn run(args: &ImportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
     Ok(())
 }
 
-fn is_campaign_arn(arn: &str) -> bool {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    matches!(parts.as_slice(), ["arn", _, "personalize", region, account, resource]
-        if !region.is_empty() && !account.is_empty()
-            && resource.strip_prefix("campaign/").is_some_and(is_valid_name))
+/// What an ARN given to import names: a campaign, a recommender, or (`None`) neither.
+fn kind_of(arn: &str) -> Option<Kind> {
+    match ResourceArn::parse(arn)?.resource_type.as_str() {
+        "campaign" => Some(Kind::Campaign),
+        "recommender" => Some(Kind::Recommender),
+        _ => None,
+    }
 }
 
-/// Campaigns defined by the files under `dir`, by ARN. A folder that does not exist defines none; files
+/// Campaigns and recommenders defined by the files under `dir`, by ARN. A folder that does not exist defines none; files
 /// with problems must be fixed first, or import could not tell what they define.
-fn defined_in(dir: &Path) -> Result<BTreeMap<String, (crate::validate::LoadedCampaign, PathBuf)>, Error> {
+fn defined_in(dir: &Path) -> Result<BTreeMap<String, (crate::validate::LoadedResource, PathBuf)>, Error> {
     let catalog = match load::load(&[dir.to_path_buf()]) {
         Ok(catalog) => catalog,
         Err(LoadError::NotFound { .. } | LoadError::NoDefaultDirectory | LoadError::NoFiles { .. }) => {
@@ -135,7 +153,7 @@ fn defined_in(dir: &Path) -> Result<BTreeMap<String, (crate::validate::LoadedCam
     };
     if !catalog.is_valid() {
         return Err(Error::Usage(format!(
-            "the files in {} have problems, so import cannot tell which campaigns they define: run `pz-apply \
+            "the files in {} have problems, so import cannot tell what they define: run `pz-apply \
              validate {}` and fix them first",
             dir.display(),
             dir.display()
@@ -146,7 +164,7 @@ fn defined_in(dir: &Path) -> Result<BTreeMap<String, (crate::validate::LoadedCam
         .into_iter()
         .map(|campaign| {
             let file = campaign.file.clone();
-            (campaign.campaign_arn.clone(), (campaign, file))
+            (campaign.arn.clone(), (campaign, file))
         })
         .collect())
 }
@@ -165,17 +183,18 @@ fn schema_path(dir: &Path) -> String {
     }
 }
 
-type Found = Option<(LiveCampaign, BTreeMap<String, String>)>;
+type Found = Option<(LiveResource, BTreeMap<String, String>)>;
 
-/// Describes each campaign and lists its tags, a few at a time, in the order given.
+/// Describes each resource and lists its tags, a few at a time, in the order given.
 async fn read_all<A: PersonalizeApi + 'static>(
     api: Arc<A>,
-    arns: &[String],
+    targets: &[(Kind, String)],
 ) -> Vec<Result<Found, LiveError>> {
-    map_concurrently(arns.to_vec(), CONCURRENCY, move |arn, slots| {
+    map_concurrently(targets.to_vec(), CONCURRENCY, move |(kind, arn), slots| {
         let api = api.clone();
         async move {
-            let Some(live) = patiently(|| slots.call(api.describe_campaign(&arn))).await? else {
+            let Some(live) = patiently(|| slots.call(describe_resource(api.as_ref(), kind, &arn))).await?
+            else {
                 return Ok(None);
             };
             let tags = patiently(|| slots.call(api.list_tags(&arn))).await?;
@@ -193,8 +212,12 @@ mod tests {
     fn the_schema_modeline_points_back_from_the_folder() {
         assert_eq!(schema_path(Path::new("campaigns")), "../schemas/campaign.schema.json");
         assert_eq!(schema_path(Path::new("teams/search")), "../../schemas/campaign.schema.json");
-        assert!(is_campaign_arn("arn:aws:personalize:us-east-1:111122223333:campaign/home"));
-        assert!(!is_campaign_arn("arn:aws:personalize:us-east-1:111122223333:solution/home"));
-        assert!(!is_campaign_arn("home"));
+        assert_eq!(kind_of("arn:aws:personalize:us-east-1:111122223333:campaign/home"), Some(Kind::Campaign));
+        assert_eq!(
+            kind_of("arn:aws:personalize:us-east-1:111122223333:recommender/shop"),
+            Some(Kind::Recommender)
+        );
+        assert_eq!(kind_of("arn:aws:personalize:us-east-1:111122223333:solution/home"), None);
+        assert_eq!(kind_of("home"), None);
     }
 }

@@ -24,7 +24,7 @@ enum Written {
 }
 
 pub fn run(args: &InitArgs, stdout: &mut dyn Write) -> Result<(), Error> {
-    let schema = crate::spec::campaign_schema_json();
+    let schema = crate::spec::schema_json();
     let mut files: Vec<(&str, &str)> =
         vec![("campaigns/my-campaign.yaml", EXAMPLE_CAMPAIGN), (SCHEMA_FILE, schema.as_str())];
     match args.ci {

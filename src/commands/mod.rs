@@ -19,7 +19,7 @@ use crate::live::LiveError;
 use crate::live::aws::AwsPersonalize;
 use crate::local;
 use crate::render::text::TextOptions;
-use crate::validate::LoadedCampaign;
+use crate::validate::LoadedResource;
 
 /// What the process knows of its surroundings, read once at the edge.
 #[derive(Debug, Clone, Default)]
@@ -83,7 +83,7 @@ pub fn run(
         Command::Import(args) => import::run(&args, stdout, stderr).map(|()| Outcome::Success),
         Command::Status(args) => status::run(&args, stdout, stderr).map(|()| Outcome::Success),
         Command::Schema => {
-            stdout.write_all(crate::spec::campaign_schema_json().as_bytes())?;
+            stdout.write_all(crate::spec::schema_json().as_bytes())?;
             Ok(Outcome::Success)
         }
         Command::Init(args) => init::run(&args, stdout).map(|()| Outcome::Success),
@@ -140,7 +140,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 /// as long as the client is used.
 async fn connect(
     connection: &ConnectionArgs,
-    campaigns: &[LoadedCampaign],
+    campaigns: &[LoadedResource],
 ) -> Result<(AwsPersonalize, Option<RunningEmulator>), Error> {
     let options = connection.client_options();
     if connection.local {

@@ -17,14 +17,17 @@ use aws_sdk_personalize::config::{
 use aws_sdk_personalize::error::{BoxError, ProvideErrorMetadata, SdkError};
 use aws_sdk_personalize::operation::RequestId;
 use aws_sdk_personalize::types::{
-    Campaign, CampaignConfig, CampaignUpdateSummary, RankingInfluenceType, Tag,
+    Campaign, CampaignConfig, CampaignUpdateSummary, RankingInfluenceType, Recommender,
+    RecommenderConfig as SdkRecommenderConfig, RecommenderUpdateSummary, Tag,
+    TrainingDataConfig as SdkTrainingDataConfig,
 };
 
 use super::profiles;
 use super::{
-    CampaignStatus, CampaignSummary, CreateCampaignRequest, LiveCampaign, LiveCampaignUpdate, LiveError,
-    PersonalizeApi, ServingConfig, SolutionMetrics, SolutionVersionDetail, SolutionVersionSummary,
-    UpdateCampaignRequest,
+    CampaignSummary, CreateCampaignRequest, CreateRecommenderRequest, DatasetColumns, LiveCampaign,
+    LiveCampaignUpdate, LiveError, LiveRecommender, LiveRecommenderUpdate, PersonalizeApi, RecommenderConfig,
+    RecommenderSummary, ResourceStatus, ServingConfig, SolutionMetrics, SolutionVersionDetail,
+    SolutionVersionSummary, TrainingDataConfig, UpdateCampaignRequest, UpdateRecommenderRequest,
 };
 
 /// How the SDK retries throttling and server errors.
@@ -330,6 +333,37 @@ impl AwsPersonalize {
     }
 }
 
+/// StartRecommender, StopRecommender and DeleteRecommender take the recommender's ARN and answer nothing
+/// that matters: one call shape, three operations (the SDK's builders are distinct types).
+macro_rules! lifecycle_call {
+    ($self:ident, $arn:ident, $operation:ident) => {{
+        let regional = $self.client_for($arn)?;
+        regional
+            .client
+            .$operation()
+            .recommender_arn($arn)
+            .send()
+            .await
+            .map_err(|error| regional.classify(error))?;
+        Ok(())
+    }};
+}
+
+/// Every page of a List operation, filtered by `$filter` (an `Option<&str>`, set with `$setter`).
+macro_rules! all_pages {
+    ($regional:ident, $operation:ident, $setter:ident, $filter:expr) => {
+        $regional
+            .client
+            .$operation()
+            .$setter($filter.map(str::to_string))
+            .into_paginator()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|error| $regional.classify(error))?
+    };
+}
+
 impl PersonalizeApi for AwsPersonalize {
     async fn describe_campaign(&self, arn: &str) -> Result<Option<LiveCampaign>, LiveError> {
         let regional = self.client_for(arn)?;
@@ -368,7 +402,7 @@ impl PersonalizeApi for AwsPersonalize {
         Ok(output.solution().and_then(|solution| solution.latest_solution_version()).and_then(|version| {
             Some(SolutionVersionSummary {
                 arn: version.solution_version_arn()?.to_string(),
-                status: CampaignStatus::parse(version.status().unwrap_or_default()),
+                status: ResourceStatus::parse(version.status().unwrap_or_default()),
             })
         }))
     }
@@ -495,6 +529,78 @@ impl PersonalizeApi for AwsPersonalize {
             .map_err(|error| regional.classify(error))?;
         Ok(())
     }
+
+    async fn describe_recommender(&self, arn: &str) -> Result<Option<LiveRecommender>, LiveError> {
+        let regional = self.client_for(arn)?;
+        let result = regional.client.describe_recommender().recommender_arn(arn).send().await;
+        match result.map_err(|error| regional.classify(error)) {
+            Ok(output) => Ok(output.recommender().map(live_recommender)),
+            Err(LiveError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn create_recommender(&self, request: &CreateRecommenderRequest) -> Result<String, LiveError> {
+        let tags = sdk_tags(&request.tags)?;
+        let regional = self.client_for(&request.dataset_group_arn)?;
+        let output = regional
+            .client
+            .create_recommender()
+            .name(&request.name)
+            .dataset_group_arn(&request.dataset_group_arn)
+            .recipe_arn(&request.recipe_arn)
+            .set_recommender_config(request.config.as_ref().map(sdk_recommender_config))
+            .set_tags((!tags.is_empty()).then_some(tags))
+            .send()
+            .await
+            .map_err(|error| regional.classify(error))?;
+        Ok(output.recommender_arn().unwrap_or_default().to_string())
+    }
+
+    async fn update_recommender(&self, request: &UpdateRecommenderRequest) -> Result<(), LiveError> {
+        let regional = self.client_for(&request.recommender_arn)?;
+        regional
+            .client
+            .update_recommender()
+            .recommender_arn(&request.recommender_arn)
+            .recommender_config(sdk_recommender_config(&request.config))
+            .send()
+            .await
+            .map_err(|error| regional.classify(error))?;
+        Ok(())
+    }
+
+    async fn start_recommender(&self, arn: &str) -> Result<(), LiveError> {
+        lifecycle_call!(self, arn, start_recommender)
+    }
+
+    async fn stop_recommender(&self, arn: &str) -> Result<(), LiveError> {
+        lifecycle_call!(self, arn, stop_recommender)
+    }
+
+    async fn delete_recommender(&self, arn: &str) -> Result<(), LiveError> {
+        lifecycle_call!(self, arn, delete_recommender)
+    }
+
+    async fn list_recommenders(
+        &self,
+        region: Option<&str>,
+        dataset_group_arn: Option<&str>,
+    ) -> Result<Vec<RecommenderSummary>, LiveError> {
+        let region = region.or_else(|| dataset_group_arn.and_then(crate::arn::region_of));
+        let regional = self.client_in(region, "ListRecommenders")?;
+        let pages = all_pages!(regional, list_recommenders, set_dataset_group_arn, dataset_group_arn);
+        Ok(pages
+            .iter()
+            .flat_map(|page| page.recommenders())
+            .map(|summary| RecommenderSummary {
+                name: summary.name().unwrap_or_default().to_string(),
+                arn: summary.recommender_arn().unwrap_or_default().to_string(),
+                dataset_group_arn: summary.dataset_group_arn().unwrap_or_default().to_string(),
+                status: ResourceStatus::parse(summary.status().unwrap_or_default()),
+            })
+            .collect())
+    }
 }
 
 impl AwsPersonalize {
@@ -505,22 +611,14 @@ impl AwsPersonalize {
     ) -> Result<Vec<CampaignSummary>, LiveError> {
         let regional =
             self.client_in(region.or_else(|| solution_arn.and_then(crate::arn::region_of)), "ListCampaigns")?;
-        let pages = regional
-            .client
-            .list_campaigns()
-            .set_solution_arn(solution_arn.map(str::to_string))
-            .into_paginator()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|error| regional.classify(error))?;
+        let pages = all_pages!(regional, list_campaigns, set_solution_arn, solution_arn);
         Ok(pages
             .iter()
             .flat_map(|page| page.campaigns())
             .map(|summary| CampaignSummary {
                 name: summary.name().unwrap_or_default().to_string(),
                 arn: summary.campaign_arn().unwrap_or_default().to_string(),
-                status: CampaignStatus::parse(summary.status().unwrap_or_default()),
+                status: ResourceStatus::parse(summary.status().unwrap_or_default()),
             })
             .collect())
     }
@@ -564,10 +662,69 @@ fn live_update(update: &CampaignUpdateSummary) -> LiveCampaignUpdate {
         solution_version_arn: update.solution_version_arn().map(str::to_string),
         min_provisioned_tps: update.min_provisioned_tps(),
         config: update.campaign_config().map(live_config),
-        status: CampaignStatus::parse(update.status().unwrap_or_default()),
+        status: ResourceStatus::parse(update.status().unwrap_or_default()),
         failure_reason: update.failure_reason().map(str::to_string),
         created_at: update.creation_date_time().map(|time| time.as_secs_f64()),
         last_updated_at: update.last_updated_date_time().map(|time| time.as_secs_f64()),
+    }
+}
+
+fn live_columns(columns: Option<&std::collections::HashMap<String, Vec<String>>>) -> Option<DatasetColumns> {
+    columns.map(|map| map.iter().map(|(key, value)| (key.clone(), value.clone())).collect())
+}
+
+fn live_recommender_config(config: &SdkRecommenderConfig) -> RecommenderConfig {
+    RecommenderConfig {
+        item_exploration_config: config
+            .item_exploration_config()
+            .map(|map| map.iter().map(|(key, value)| (key.clone(), value.clone())).collect()),
+        min_recommendation_requests_per_second: config.min_recommendation_requests_per_second(),
+        training_data_config: config.training_data_config().map(|training| TrainingDataConfig {
+            excluded_dataset_columns: live_columns(training.excluded_dataset_columns()),
+            included_dataset_columns: live_columns(training.included_dataset_columns()),
+        }),
+        enable_metadata_with_recommendations: config.enable_metadata_with_recommendations(),
+    }
+}
+
+fn sdk_recommender_config(config: &RecommenderConfig) -> SdkRecommenderConfig {
+    let columns =
+        |columns: &Option<DatasetColumns>| columns.as_ref().map(|map| map.clone().into_iter().collect());
+    SdkRecommenderConfig::builder()
+        .set_item_exploration_config(
+            config.item_exploration_config.as_ref().map(|map| map.clone().into_iter().collect()),
+        )
+        .set_min_recommendation_requests_per_second(config.min_recommendation_requests_per_second)
+        .set_training_data_config(config.training_data_config.as_ref().map(|training| {
+            SdkTrainingDataConfig::builder()
+                .set_excluded_dataset_columns(columns(&training.excluded_dataset_columns))
+                .set_included_dataset_columns(columns(&training.included_dataset_columns))
+                .build()
+        }))
+        .set_enable_metadata_with_recommendations(config.enable_metadata_with_recommendations)
+        .build()
+}
+
+fn live_recommender_update(update: &RecommenderUpdateSummary) -> LiveRecommenderUpdate {
+    LiveRecommenderUpdate {
+        config: update.recommender_config().map(live_recommender_config),
+        status: ResourceStatus::parse(update.status().unwrap_or_default()),
+        failure_reason: update.failure_reason().map(str::to_string),
+        created_at: update.creation_date_time().map(|time| time.as_secs_f64()),
+        last_updated_at: update.last_updated_date_time().map(|time| time.as_secs_f64()),
+    }
+}
+
+fn live_recommender(recommender: &Recommender) -> LiveRecommender {
+    LiveRecommender {
+        name: recommender.name().unwrap_or_default().to_string(),
+        arn: recommender.recommender_arn().unwrap_or_default().to_string(),
+        dataset_group_arn: recommender.dataset_group_arn().unwrap_or_default().to_string(),
+        recipe_arn: recommender.recipe_arn().unwrap_or_default().to_string(),
+        config: recommender.recommender_config().map(live_recommender_config),
+        status: ResourceStatus::parse(recommender.status().unwrap_or_default()),
+        failure_reason: recommender.failure_reason().map(str::to_string),
+        latest_update: recommender.latest_recommender_update().map(live_recommender_update),
     }
 }
 
@@ -578,7 +735,7 @@ fn live_campaign(campaign: &Campaign) -> LiveCampaign {
         solution_version_arn: campaign.solution_version_arn().unwrap_or_default().to_string(),
         min_provisioned_tps: campaign.min_provisioned_tps(),
         config: campaign.campaign_config().map(live_config),
-        status: CampaignStatus::parse(campaign.status().unwrap_or_default()),
+        status: ResourceStatus::parse(campaign.status().unwrap_or_default()),
         failure_reason: campaign.failure_reason().map(str::to_string),
         latest_update: campaign.latest_campaign_update().map(live_update),
     }

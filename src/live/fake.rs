@@ -1,12 +1,14 @@
-//! An in-memory [`PersonalizeApi`] for unit tests: campaigns and tags in maps, every write recorded, and
+//! An in-memory [`PersonalizeApi`] for unit tests: campaigns, recommenders and tags in maps, every write recorded, and
 //! in-flight work finished on demand. End-to-end behaviour is tested over HTTP against pz-emulator instead.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use super::{
-    CampaignStatus, CampaignSummary, CreateCampaignRequest, LiveCampaign, LiveCampaignUpdate, LiveError,
-    PersonalizeApi, SolutionMetrics, SolutionVersionDetail, SolutionVersionSummary, UpdateCampaignRequest,
+    CampaignSummary, CreateCampaignRequest, CreateRecommenderRequest, LiveCampaign, LiveCampaignUpdate,
+    LiveError, LiveRecommender, LiveRecommenderUpdate, PersonalizeApi, RecommenderSummary, ResourceStatus,
+    SolutionMetrics, SolutionVersionDetail, SolutionVersionSummary, UpdateCampaignRequest,
+    UpdateRecommenderRequest,
 };
 
 /// A write the fake received, in order.
@@ -14,13 +16,27 @@ use super::{
 pub enum RecordedWrite {
     Create(CreateCampaignRequest),
     Update(UpdateCampaignRequest),
-    Tag { arn: String, tags: BTreeMap<String, String> },
-    Untag { arn: String, keys: Vec<String> },
+    Tag {
+        arn: String,
+        tags: BTreeMap<String, String>,
+    },
+    Untag {
+        arn: String,
+        keys: Vec<String>,
+    },
+    CreateRecommender(CreateRecommenderRequest),
+    UpdateRecommender(UpdateRecommenderRequest),
+    /// StartRecommender, StopRecommender or DeleteRecommender, by operation name.
+    Lifecycle {
+        operation: &'static str,
+        arn: String,
+    },
 }
 
 #[derive(Debug, Default)]
 struct FakeState {
     campaigns: BTreeMap<String, LiveCampaign>,
+    recommenders: BTreeMap<String, LiveRecommender>,
     tags: BTreeMap<String, BTreeMap<String, String>>,
     latest_versions: BTreeMap<String, String>,
     versions: BTreeMap<String, (SolutionVersionDetail, SolutionMetrics)>,
@@ -43,7 +59,7 @@ pub fn active_campaign(name: &str) -> LiveCampaign {
         solution_version_arn: "arn:aws:personalize:us-east-1:111122223333:solution/s/v1".to_string(),
         min_provisioned_tps: Some(1),
         config: Some(super::ServingConfig::default()),
-        status: CampaignStatus::Active,
+        status: ResourceStatus::Active,
         failure_reason: None,
         latest_update: None,
     }
@@ -86,12 +102,12 @@ impl FakePersonalize {
     pub fn finish_in_flight(&self) {
         for campaign in self.state().campaigns.values_mut() {
             if !campaign.status.is_finished() {
-                campaign.status = CampaignStatus::Active;
+                campaign.status = ResourceStatus::Active;
             }
             if let Some(update) =
                 campaign.latest_update.as_mut().filter(|update| !update.status.is_finished())
             {
-                update.status = CampaignStatus::Active;
+                update.status = ResourceStatus::Active;
                 if let Some(version) = &update.solution_version_arn {
                     campaign.solution_version_arn = version.clone();
                 }
@@ -99,6 +115,44 @@ impl FakePersonalize {
                 campaign.config = update.config.clone();
             }
         }
+        let mut state = self.state();
+        let mut deleted = Vec::new();
+        for recommender in state.recommenders.values_mut() {
+            recommender.status = match &recommender.status {
+                ResourceStatus::StopPending | ResourceStatus::StopInProgress => ResourceStatus::Inactive,
+                ResourceStatus::DeletePending | ResourceStatus::DeleteInProgress => {
+                    deleted.push(recommender.arn.clone());
+                    continue;
+                }
+                status if status.is_finished() => status.clone(),
+                _ => ResourceStatus::Active,
+            };
+            if let Some(update) =
+                recommender.latest_update.as_mut().filter(|update| !update.status.is_finished())
+            {
+                update.status = ResourceStatus::Active;
+                recommender.config = update.config.clone();
+            }
+        }
+        for arn in deleted {
+            state.recommenders.remove(&arn);
+        }
+    }
+
+    pub fn insert_recommender(&self, recommender: LiveRecommender) {
+        self.state().recommenders.insert(recommender.arn.clone(), recommender);
+    }
+
+    /// Records a start, stop or delete and moves the recommender to `status`, if it exists.
+    fn lifecycle(&self, operation: &'static str, arn: &str, status: ResourceStatus) -> Result<(), LiveError> {
+        let mut state = self.state();
+        state.writes.push(RecordedWrite::Lifecycle { operation, arn: arn.to_string() });
+        let recommender = state
+            .recommenders
+            .get_mut(arn)
+            .ok_or_else(|| LiveError::NotFound { message: arn.to_string() })?;
+        recommender.status = status;
+        Ok(())
     }
 }
 
@@ -119,7 +173,7 @@ impl PersonalizeApi for FakePersonalize {
             .state()
             .latest_versions
             .get(solution_arn)
-            .map(|arn| SolutionVersionSummary { arn: arn.clone(), status: CampaignStatus::Active }))
+            .map(|arn| SolutionVersionSummary { arn: arn.clone(), status: ResourceStatus::Active }))
     }
 
     async fn describe_solution_version(&self, arn: &str) -> Result<Option<SolutionVersionDetail>, LiveError> {
@@ -164,7 +218,7 @@ impl PersonalizeApi for FakePersonalize {
                 solution_version_arn: request.solution_version_arn.clone(),
                 min_provisioned_tps: Some(request.min_provisioned_tps.unwrap_or(1)),
                 config: request.config.clone(),
-                status: CampaignStatus::CreatePending,
+                status: ResourceStatus::CreatePending,
                 failure_reason: None,
                 latest_update: None,
             },
@@ -182,14 +236,14 @@ impl PersonalizeApi for FakePersonalize {
             .campaigns
             .get_mut(&request.campaign_arn)
             .ok_or_else(|| LiveError::NotFound { message: request.campaign_arn.clone() })?;
-        if campaign.is_in_flight() {
+        if campaign.progress().is_in_flight() {
             return Err(LiveError::InUse { message: format!("{} is busy", request.campaign_arn) });
         }
         campaign.latest_update = Some(LiveCampaignUpdate {
             solution_version_arn: Some(request.solution_version_arn.clone()),
             min_provisioned_tps: Some(request.min_provisioned_tps),
             config: Some(request.config.clone()),
-            status: CampaignStatus::CreatePending,
+            status: ResourceStatus::CreatePending,
             failure_reason: None,
             created_at: Some(now),
             last_updated_at: Some(now),
@@ -235,6 +289,98 @@ impl PersonalizeApi for FakePersonalize {
             tags.retain(|key, _| !keys.contains(key));
         }
         Ok(())
+    }
+
+    async fn describe_recommender(&self, arn: &str) -> Result<Option<LiveRecommender>, LiveError> {
+        Ok(self.state().recommenders.get(arn).cloned())
+    }
+
+    async fn create_recommender(&self, request: &CreateRecommenderRequest) -> Result<String, LiveError> {
+        let (prefix, _) = request
+            .dataset_group_arn
+            .split_once(":dataset-group/")
+            .ok_or_else(|| LiveError::InvalidInput { message: "not a dataset group ARN".into() })?;
+        let arn = format!("{prefix}:recommender/{}", request.name);
+        let mut state = self.state();
+        state.writes.push(RecordedWrite::CreateRecommender(request.clone()));
+        if state.recommenders.contains_key(&arn) {
+            return Err(LiveError::AlreadyExists { message: format!("{arn} exists") });
+        }
+        let mut config = request.config.clone().unwrap_or_default();
+        config.min_recommendation_requests_per_second.get_or_insert(1);
+        state.recommenders.insert(
+            arn.clone(),
+            LiveRecommender {
+                name: request.name.clone(),
+                arn: arn.clone(),
+                dataset_group_arn: request.dataset_group_arn.clone(),
+                recipe_arn: request.recipe_arn.clone(),
+                config: Some(config),
+                status: ResourceStatus::CreatePending,
+                failure_reason: None,
+                latest_update: None,
+            },
+        );
+        state.tags.insert(arn.clone(), request.tags.clone());
+        Ok(arn)
+    }
+
+    async fn update_recommender(&self, request: &UpdateRecommenderRequest) -> Result<(), LiveError> {
+        let mut state = self.state();
+        state.writes.push(RecordedWrite::UpdateRecommender(request.clone()));
+        state.clock += 1.0;
+        let now = state.clock;
+        let recommender = state
+            .recommenders
+            .get_mut(&request.recommender_arn)
+            .ok_or_else(|| LiveError::NotFound { message: request.recommender_arn.clone() })?;
+        if recommender.progress().is_in_flight() || recommender.status != ResourceStatus::Active {
+            return Err(LiveError::InUse { message: format!("{} is busy", request.recommender_arn) });
+        }
+        recommender.latest_update = Some(LiveRecommenderUpdate {
+            config: Some(request.config.clone()),
+            status: ResourceStatus::CreatePending,
+            failure_reason: None,
+            created_at: Some(now),
+            last_updated_at: Some(now),
+        });
+        Ok(())
+    }
+
+    async fn start_recommender(&self, arn: &str) -> Result<(), LiveError> {
+        self.lifecycle("StartRecommender", arn, ResourceStatus::StartPending)
+    }
+
+    async fn stop_recommender(&self, arn: &str) -> Result<(), LiveError> {
+        self.lifecycle("StopRecommender", arn, ResourceStatus::StopPending)
+    }
+
+    async fn delete_recommender(&self, arn: &str) -> Result<(), LiveError> {
+        self.lifecycle("DeleteRecommender", arn, ResourceStatus::DeletePending)
+    }
+
+    async fn list_recommenders(
+        &self,
+        region: Option<&str>,
+        dataset_group_arn: Option<&str>,
+    ) -> Result<Vec<RecommenderSummary>, LiveError> {
+        Ok(self
+            .state()
+            .recommenders
+            .values()
+            .filter(|recommender| {
+                region.is_none_or(|region| crate::arn::region_of(&recommender.arn) == Some(region))
+            })
+            .filter(|recommender| {
+                dataset_group_arn.is_none_or(|group| recommender.dataset_group_arn == group)
+            })
+            .map(|recommender| RecommenderSummary {
+                name: recommender.name.clone(),
+                arn: recommender.arn.clone(),
+                dataset_group_arn: recommender.dataset_group_arn.clone(),
+                status: recommender.status.clone(),
+            })
+            .collect())
     }
 }
 

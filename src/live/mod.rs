@@ -1,4 +1,4 @@
-//! The live side: what a campaign looks like in AWS now, and the calls that change it.
+//! The live side: what a campaign or a recommender looks like in AWS now, and the calls that change it.
 //!
 //! Everything past this module sees only these types. [`PersonalizeApi`] is the seam: [`aws::AwsPersonalize`]
 //! talks to AWS (or to pz-emulator) through the AWS SDK, [`fake::FakePersonalize`] keeps campaigns in memory
@@ -16,59 +16,109 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-/// A campaign's status. The API's status is a free string, so anything unknown is kept and treated as
-/// "not finished" rather than rejected.
+/// A campaign's or recommender's status (or its latest update's). The API's status is a free string, so
+/// anything unknown is kept and treated as "not finished" rather than rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CampaignStatus {
+pub enum ResourceStatus {
     Active,
     CreatePending,
     CreateInProgress,
     CreateFailed,
     DeletePending,
     DeleteInProgress,
+    StopPending,
+    StopInProgress,
+    /// A stopped recommender.
+    Inactive,
+    StartPending,
+    StartInProgress,
     Other(String),
 }
 
-impl CampaignStatus {
+impl ResourceStatus {
     pub fn parse(text: &str) -> Self {
         match text {
-            "ACTIVE" => CampaignStatus::Active,
-            "CREATE PENDING" => CampaignStatus::CreatePending,
-            "CREATE IN_PROGRESS" => CampaignStatus::CreateInProgress,
-            "CREATE FAILED" => CampaignStatus::CreateFailed,
-            "DELETE PENDING" => CampaignStatus::DeletePending,
-            "DELETE IN_PROGRESS" => CampaignStatus::DeleteInProgress,
-            other => CampaignStatus::Other(other.to_string()),
+            "ACTIVE" => ResourceStatus::Active,
+            "CREATE PENDING" => ResourceStatus::CreatePending,
+            "CREATE IN_PROGRESS" => ResourceStatus::CreateInProgress,
+            "CREATE FAILED" => ResourceStatus::CreateFailed,
+            "DELETE PENDING" => ResourceStatus::DeletePending,
+            "DELETE IN_PROGRESS" => ResourceStatus::DeleteInProgress,
+            "STOP PENDING" => ResourceStatus::StopPending,
+            "STOP IN_PROGRESS" => ResourceStatus::StopInProgress,
+            "INACTIVE" => ResourceStatus::Inactive,
+            "START PENDING" => ResourceStatus::StartPending,
+            "START IN_PROGRESS" => ResourceStatus::StartInProgress,
+            other => ResourceStatus::Other(other.to_string()),
         }
     }
 
     pub fn as_str(&self) -> &str {
         match self {
-            CampaignStatus::Active => "ACTIVE",
-            CampaignStatus::CreatePending => "CREATE PENDING",
-            CampaignStatus::CreateInProgress => "CREATE IN_PROGRESS",
-            CampaignStatus::CreateFailed => "CREATE FAILED",
-            CampaignStatus::DeletePending => "DELETE PENDING",
-            CampaignStatus::DeleteInProgress => "DELETE IN_PROGRESS",
-            CampaignStatus::Other(text) => text,
+            ResourceStatus::Active => "ACTIVE",
+            ResourceStatus::CreatePending => "CREATE PENDING",
+            ResourceStatus::CreateInProgress => "CREATE IN_PROGRESS",
+            ResourceStatus::CreateFailed => "CREATE FAILED",
+            ResourceStatus::DeletePending => "DELETE PENDING",
+            ResourceStatus::DeleteInProgress => "DELETE IN_PROGRESS",
+            ResourceStatus::StopPending => "STOP PENDING",
+            ResourceStatus::StopInProgress => "STOP IN_PROGRESS",
+            ResourceStatus::Inactive => "INACTIVE",
+            ResourceStatus::StartPending => "START PENDING",
+            ResourceStatus::StartInProgress => "START IN_PROGRESS",
+            ResourceStatus::Other(text) => text,
         }
     }
 
-    /// ACTIVE or CREATE FAILED: nothing more will happen without a new request. Every other status,
-    /// including ones this version does not know (`UPDATE IN_PROGRESS` appears in AWS's own fixtures),
-    /// means "still going".
+    /// ACTIVE, CREATE FAILED or INACTIVE (a stopped recommender): nothing more will happen without a new
+    /// request. Every other status, including ones this version does not know (`UPDATE IN_PROGRESS`
+    /// appears in AWS's own fixtures), means "still going".
     pub fn is_finished(&self) -> bool {
-        matches!(self, CampaignStatus::Active | CampaignStatus::CreateFailed)
+        matches!(self, ResourceStatus::Active | ResourceStatus::CreateFailed | ResourceStatus::Inactive)
     }
 
     pub fn is_deleting(&self) -> bool {
-        matches!(self, CampaignStatus::DeletePending | CampaignStatus::DeleteInProgress)
+        matches!(self, ResourceStatus::DeletePending | ResourceStatus::DeleteInProgress)
     }
 }
 
-impl fmt::Display for CampaignStatus {
+impl fmt::Display for ResourceStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Where a resource is in its lifecycle: its status and its latest update's. The one definition of "in
+/// flight", of the status to wait on and of how progress labels it, for every kind.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress<'a> {
+    pub status: &'a ResourceStatus,
+    pub update: Option<&'a ResourceStatus>,
+}
+
+impl<'a> Progress<'a> {
+    /// The status to wait on: the latest update's if there is one, else the resource's.
+    pub fn effective_status(&self) -> &'a ResourceStatus {
+        self.update.unwrap_or(self.status)
+    }
+
+    /// The latest update is still running.
+    pub fn update_in_flight(&self) -> bool {
+        self.update.is_some_and(|status| !status.is_finished())
+    }
+
+    /// A create, update, stop, start or delete is still running.
+    pub fn is_in_flight(&self) -> bool {
+        !self.status.is_finished() || self.update_in_flight()
+    }
+
+    /// The status as progress shows it: an update's statuses are labelled as the update's, so that
+    /// `update CREATE PENDING` does not read as the resource's creation.
+    pub fn status_label(&self) -> String {
+        match self.update {
+            Some(update) if self.status.is_finished() => format!("update {update}"),
+            _ => self.status.to_string(),
+        }
     }
 }
 
@@ -109,7 +159,7 @@ pub struct LiveCampaignUpdate {
     pub solution_version_arn: Option<String>,
     pub min_provisioned_tps: Option<i32>,
     pub config: Option<ServingConfig>,
-    pub status: CampaignStatus,
+    pub status: ResourceStatus,
     pub failure_reason: Option<String>,
     /// When AWS accepted this update, in seconds since the epoch: what tells one update from the next.
     pub created_at: Option<f64>,
@@ -117,6 +167,18 @@ pub struct LiveCampaignUpdate {
 }
 
 impl LiveCampaignUpdate {
+    pub fn stamp(&self) -> UpdateStamp {
+        UpdateStamp { created_at: self.created_at }
+    }
+}
+
+/// Identifies one update among a resource's updates: when AWS accepted it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UpdateStamp {
+    pub created_at: Option<f64>,
+}
+
+impl UpdateStamp {
     /// Whether this is a later update than the one `previous` describes (`None`: there was none). Only
     /// AWS's own timestamps are compared, so the local clock does not matter.
     pub fn is_newer_than(&self, previous: Option<&UpdateStamp>) -> bool {
@@ -127,16 +189,6 @@ impl LiveCampaignUpdate {
             (Some(_), None) => false,
         }
     }
-
-    pub fn stamp(&self) -> UpdateStamp {
-        UpdateStamp { created_at: self.created_at }
-    }
-}
-
-/// Identifies one UpdateCampaign among a campaign's updates.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct UpdateStamp {
-    pub created_at: Option<f64>,
 }
 
 /// A campaign as DescribeCampaign reports it. The top-level fields are what serves now; an update in
@@ -148,33 +200,196 @@ pub struct LiveCampaign {
     pub solution_version_arn: String,
     pub min_provisioned_tps: Option<i32>,
     pub config: Option<ServingConfig>,
-    pub status: CampaignStatus,
+    pub status: ResourceStatus,
     pub failure_reason: Option<String>,
     pub latest_update: Option<LiveCampaignUpdate>,
 }
 
 impl LiveCampaign {
-    /// The status to wait on: the latest update's if there is one, else the campaign's.
-    pub fn effective_status(&self) -> &CampaignStatus {
-        self.latest_update.as_ref().map_or(&self.status, |update| &update.status)
+    pub fn progress(&self) -> Progress<'_> {
+        Progress { status: &self.status, update: self.latest_update.as_ref().map(|update| &update.status) }
     }
 
     /// The latest update, while it is still running.
     pub fn update_in_flight(&self) -> Option<&LiveCampaignUpdate> {
-        self.latest_update.as_ref().filter(|update| !update.status.is_finished())
+        self.latest_update.as_ref().filter(|_| self.progress().update_in_flight())
+    }
+}
+
+/// RecommenderConfig as the API reports or takes it. `None` is "not present".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecommenderConfig {
+    /// Exploration settings as strings, as the API stores them.
+    pub item_exploration_config: Option<BTreeMap<String, String>>,
+    pub min_recommendation_requests_per_second: Option<i32>,
+    pub training_data_config: Option<TrainingDataConfig>,
+    pub enable_metadata_with_recommendations: Option<bool>,
+}
+
+/// Dataset type (`Interactions`, `Items`, `Users`) -> column names.
+pub type DatasetColumns = BTreeMap<String, Vec<String>>;
+
+/// Which dataset columns training uses (TrainingDataConfig).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrainingDataConfig {
+    pub excluded_dataset_columns: Option<DatasetColumns>,
+    pub included_dataset_columns: Option<DatasetColumns>,
+}
+
+impl RecommenderConfig {
+    /// The config as the AWS API names its members, present members only.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut document = serde_json::Map::new();
+        if let Some(exploration) = &self.item_exploration_config {
+            document.insert("itemExplorationConfig".into(), serde_json::json!(exploration));
+        }
+        if let Some(rps) = self.min_recommendation_requests_per_second {
+            document.insert("minRecommendationRequestsPerSecond".into(), serde_json::json!(rps));
+        }
+        if let Some(training) = &self.training_data_config {
+            let mut section = serde_json::Map::new();
+            if let Some(columns) = &training.excluded_dataset_columns {
+                section.insert("excludedDatasetColumns".into(), serde_json::json!(columns));
+            }
+            if let Some(columns) = &training.included_dataset_columns {
+                section.insert("includedDatasetColumns".into(), serde_json::json!(columns));
+            }
+            document.insert("trainingDataConfig".into(), serde_json::Value::Object(section));
+        }
+        if let Some(metadata) = self.enable_metadata_with_recommendations {
+            document.insert("enableMetadataWithRecommendations".into(), serde_json::json!(metadata));
+        }
+        serde_json::Value::Object(document)
+    }
+}
+
+/// The settings a campaign's config and a recommender's share, by the same names and rules.
+pub trait SharedSettings {
+    fn enable_metadata(&self) -> Option<bool>;
+    fn item_exploration(&self) -> Option<&BTreeMap<String, String>>;
+}
+
+impl SharedSettings for ServingConfig {
+    fn enable_metadata(&self) -> Option<bool> {
+        self.enable_metadata_with_recommendations
+    }
+    fn item_exploration(&self) -> Option<&BTreeMap<String, String>> {
+        self.item_exploration_config.as_ref()
+    }
+}
+
+impl SharedSettings for RecommenderConfig {
+    fn enable_metadata(&self) -> Option<bool> {
+        self.enable_metadata_with_recommendations
+    }
+    fn item_exploration(&self) -> Option<&BTreeMap<String, String>> {
+        self.item_exploration_config.as_ref()
+    }
+}
+
+/// The latest UpdateRecommender: what it asked for and how it is going.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveRecommenderUpdate {
+    pub config: Option<RecommenderConfig>,
+    pub status: ResourceStatus,
+    pub failure_reason: Option<String>,
+    /// When AWS accepted this update, in seconds since the epoch.
+    pub created_at: Option<f64>,
+    pub last_updated_at: Option<f64>,
+}
+
+impl LiveRecommenderUpdate {
+    pub fn stamp(&self) -> UpdateStamp {
+        UpdateStamp { created_at: self.created_at }
+    }
+}
+
+/// A recommender as DescribeRecommender reports it. `config` is what serves now; an update in flight
+/// lives in `latest_update` until it is ACTIVE.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveRecommender {
+    pub name: String,
+    pub arn: String,
+    pub dataset_group_arn: String,
+    pub recipe_arn: String,
+    pub config: Option<RecommenderConfig>,
+    pub status: ResourceStatus,
+    pub failure_reason: Option<String>,
+    pub latest_update: Option<LiveRecommenderUpdate>,
+}
+
+impl LiveRecommender {
+    pub fn progress(&self) -> Progress<'_> {
+        Progress { status: &self.status, update: self.latest_update.as_ref().map(|update| &update.status) }
     }
 
-    /// A create, update or delete is still running: the one definition of "not finished".
-    pub fn is_in_flight(&self) -> bool {
-        !self.status.is_finished() || self.update_in_flight().is_some()
+    /// The latest update, while it is still running.
+    pub fn update_in_flight(&self) -> Option<&LiveRecommenderUpdate> {
+        self.latest_update.as_ref().filter(|_| self.progress().update_in_flight())
+    }
+}
+
+/// A campaign or a recommender as AWS reports it: what the engine waits on, whatever the kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveResource {
+    Campaign(LiveCampaign),
+    Recommender(LiveRecommender),
+}
+
+impl LiveResource {
+    pub fn name(&self) -> &str {
+        match self {
+            LiveResource::Campaign(campaign) => &campaign.name,
+            LiveResource::Recommender(recommender) => &recommender.name,
+        }
     }
 
-    /// The status as progress shows it: an update's statuses are labelled as the update's, so that
-    /// `update CREATE PENDING` does not read as the campaign's creation.
-    pub fn status_label(&self) -> String {
-        match &self.latest_update {
-            Some(update) if self.status.is_finished() => format!("update {}", update.status),
-            _ => self.status.to_string(),
+    pub fn arn(&self) -> &str {
+        match self {
+            LiveResource::Campaign(campaign) => &campaign.arn,
+            LiveResource::Recommender(recommender) => &recommender.arn,
+        }
+    }
+
+    pub fn failure_reason(&self) -> Option<&str> {
+        match self {
+            LiveResource::Campaign(campaign) => campaign.failure_reason.as_deref(),
+            LiveResource::Recommender(recommender) => recommender.failure_reason.as_deref(),
+        }
+    }
+
+    pub fn progress(&self) -> Progress<'_> {
+        match self {
+            LiveResource::Campaign(campaign) => campaign.progress(),
+            LiveResource::Recommender(recommender) => recommender.progress(),
+        }
+    }
+
+    /// The latest update's stamp and failure reason.
+    pub fn latest_update(&self) -> Option<(UpdateStamp, Option<&str>)> {
+        match self {
+            LiveResource::Campaign(campaign) => campaign
+                .latest_update
+                .as_ref()
+                .map(|update| (update.stamp(), update.failure_reason.as_deref())),
+            LiveResource::Recommender(recommender) => recommender
+                .latest_update
+                .as_ref()
+                .map(|update| (update.stamp(), update.failure_reason.as_deref())),
+        }
+    }
+
+    pub fn as_campaign(&self) -> Option<&LiveCampaign> {
+        match self {
+            LiveResource::Campaign(campaign) => Some(campaign),
+            LiveResource::Recommender(_) => None,
+        }
+    }
+
+    pub fn as_recommender(&self) -> Option<&LiveRecommender> {
+        match self {
+            LiveResource::Recommender(recommender) => Some(recommender),
+            LiveResource::Campaign(_) => None,
         }
     }
 }
@@ -183,7 +398,7 @@ impl LiveCampaign {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SolutionVersionSummary {
     pub arn: String,
-    pub status: CampaignStatus,
+    pub status: ResourceStatus,
 }
 
 /// A solution version as DescribeSolutionVersion reports it: whether it can serve, and how it was trained.
@@ -217,7 +432,7 @@ pub type SolutionMetrics = BTreeMap<String, f64>;
 pub struct CampaignSummary {
     pub name: String,
     pub arn: String,
-    pub status: CampaignStatus,
+    pub status: ResourceStatus,
 }
 
 /// CreateCampaign's input.
@@ -277,6 +492,57 @@ impl UpdateCampaignRequest {
     }
 }
 
+/// A recommender as ListRecommenders reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecommenderSummary {
+    pub name: String,
+    pub arn: String,
+    pub dataset_group_arn: String,
+    pub status: ResourceStatus,
+}
+
+/// CreateRecommender's input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateRecommenderRequest {
+    pub name: String,
+    pub dataset_group_arn: String,
+    pub recipe_arn: String,
+    pub config: Option<RecommenderConfig>,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl CreateRecommenderRequest {
+    /// The request exactly as the AWS API names its members.
+    pub fn to_wire(&self) -> serde_json::Value {
+        let mut document = serde_json::json!({
+            "name": self.name,
+            "datasetGroupArn": self.dataset_group_arn,
+            "recipeArn": self.recipe_arn,
+        });
+        if let Some(config) = &self.config {
+            document["recommenderConfig"] = config.to_json();
+        }
+        if !self.tags.is_empty() {
+            document["tags"] = tags_to_wire(&self.tags);
+        }
+        document
+    }
+}
+
+/// UpdateRecommender's input: the whole config, as the API requires.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdateRecommenderRequest {
+    pub recommender_arn: String,
+    pub config: RecommenderConfig,
+}
+
+impl UpdateRecommenderRequest {
+    /// The request exactly as the AWS API names its members.
+    pub fn to_wire(&self) -> serde_json::Value {
+        serde_json::json!({ "recommenderArn": self.recommender_arn, "recommenderConfig": self.config.to_json() })
+    }
+}
+
 /// A failed call, classified by the API's error code (never by HTTP status).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LiveError {
@@ -293,8 +559,8 @@ pub enum LiveError {
     #[error("throttled by AWS ({code}) after all retries: {message}; lower --concurrency or retry later")]
     Throttled { code: String, message: String },
     #[error(
-        "AWS refused: {message} (LimitExceededException; usually a quota such as 5 active campaigns per dataset \
-         group, which Service Quotas can raise)"
+        "AWS refused: {message} (LimitExceededException; usually a quota such as 5 active campaigns or \
+         recommenders per dataset group, which Service Quotas can raise)"
     )]
     LimitExceeded { message: String },
     #[error("{code}: {message} (request id {request_id})")]
@@ -372,6 +638,30 @@ pub trait PersonalizeApi: Send + Sync {
         region: Option<&str>,
         solution_arn: Option<&str>,
     ) -> impl Future<Output = Result<Vec<CampaignSummary>, LiveError>> + Send;
+    /// `Ok(None)` when the recommender does not exist.
+    fn describe_recommender(
+        &self,
+        arn: &str,
+    ) -> impl Future<Output = Result<Option<LiveRecommender>, LiveError>> + Send;
+    /// Returns the new recommender's ARN.
+    fn create_recommender(
+        &self,
+        request: &CreateRecommenderRequest,
+    ) -> impl Future<Output = Result<String, LiveError>> + Send;
+    fn update_recommender(
+        &self,
+        request: &UpdateRecommenderRequest,
+    ) -> impl Future<Output = Result<(), LiveError>> + Send;
+    fn start_recommender(&self, arn: &str) -> impl Future<Output = Result<(), LiveError>> + Send;
+    fn stop_recommender(&self, arn: &str) -> impl Future<Output = Result<(), LiveError>> + Send;
+    fn delete_recommender(&self, arn: &str) -> impl Future<Output = Result<(), LiveError>> + Send;
+    /// Every recommender in `region` (the configured one when `None`), or only those of
+    /// `dataset_group_arn`, all pages.
+    fn list_recommenders(
+        &self,
+        region: Option<&str>,
+        dataset_group_arn: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<RecommenderSummary>, LiveError>> + Send;
 }
 
 /// Places for calls to AWS: a call holds one while it runs, never while its task sleeps (a pause after
@@ -434,15 +724,27 @@ where
         .collect()
 }
 
-/// Describes every campaign in `arns`, at most `concurrency` at a time, results in the order of `arns`.
+/// Describes a campaign or a recommender: the one place that picks the describe call for a kind.
+pub async fn describe_resource<A: PersonalizeApi>(
+    api: &A,
+    kind: crate::spec::Kind,
+    arn: &str,
+) -> Result<Option<LiveResource>, LiveError> {
+    Ok(match kind {
+        crate::spec::Kind::Campaign => api.describe_campaign(arn).await?.map(LiveResource::Campaign),
+        crate::spec::Kind::Recommender => api.describe_recommender(arn).await?.map(LiveResource::Recommender),
+    })
+}
+
+/// Describes every resource in `targets`, at most `concurrency` at a time, results in their order.
 pub async fn describe_many<A: PersonalizeApi + 'static>(
     api: Arc<A>,
-    arns: &[String],
+    targets: &[(crate::spec::Kind, String)],
     concurrency: usize,
-) -> Vec<Result<Option<LiveCampaign>, LiveError>> {
-    map_concurrently(arns.to_vec(), concurrency, move |arn, slots| {
+) -> Vec<Result<Option<LiveResource>, LiveError>> {
+    map_concurrently(targets.to_vec(), concurrency, move |(kind, arn), slots| {
         let api = api.clone();
-        async move { slots.call(api.describe_campaign(&arn)).await }
+        async move { slots.call(describe_resource(api.as_ref(), kind, &arn)).await }
     })
     .await
 }
@@ -461,14 +763,14 @@ mod tests {
             "DELETE PENDING",
             "DELETE IN_PROGRESS",
         ] {
-            assert_eq!(CampaignStatus::parse(text).as_str(), text);
+            assert_eq!(ResourceStatus::parse(text).as_str(), text);
         }
-        assert!(CampaignStatus::parse("ACTIVE").is_finished());
-        assert!(CampaignStatus::parse("CREATE FAILED").is_finished());
-        let unknown = CampaignStatus::parse("UPDATE IN_PROGRESS");
-        assert_eq!(unknown, CampaignStatus::Other("UPDATE IN_PROGRESS".into()));
+        assert!(ResourceStatus::parse("ACTIVE").is_finished());
+        assert!(ResourceStatus::parse("CREATE FAILED").is_finished());
+        let unknown = ResourceStatus::parse("UPDATE IN_PROGRESS");
+        assert_eq!(unknown, ResourceStatus::Other("UPDATE IN_PROGRESS".into()));
         assert!(!unknown.is_finished());
-        assert!(CampaignStatus::parse("DELETE PENDING").is_deleting());
+        assert!(ResourceStatus::parse("DELETE PENDING").is_deleting());
     }
 
     #[test]
@@ -479,21 +781,21 @@ mod tests {
             solution_version_arn: "v".into(),
             min_provisioned_tps: Some(1),
             config: None,
-            status: CampaignStatus::Active,
+            status: ResourceStatus::Active,
             failure_reason: None,
             latest_update: None,
         };
-        assert!(!campaign.is_in_flight());
+        assert!(!campaign.progress().is_in_flight());
         campaign.latest_update = Some(LiveCampaignUpdate {
             solution_version_arn: None,
             min_provisioned_tps: Some(2),
             config: None,
-            status: CampaignStatus::Other("UPDATE IN_PROGRESS".into()),
+            status: ResourceStatus::Other("UPDATE IN_PROGRESS".into()),
             failure_reason: None,
             created_at: Some(10.0),
             last_updated_at: Some(10.0),
         });
-        assert!(campaign.is_in_flight());
-        assert_eq!(campaign.effective_status().as_str(), "UPDATE IN_PROGRESS");
+        assert!(campaign.progress().is_in_flight());
+        assert_eq!(campaign.progress().effective_status().as_str(), "UPDATE IN_PROGRESS");
     }
 }

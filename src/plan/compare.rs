@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use super::{FieldChange, TagChanges};
 use crate::arn::SolutionVersionArn;
 use crate::live::{
-    CreateCampaignRequest, LiveCampaign, LiveCampaignUpdate, ServingConfig, UpdateCampaignRequest,
+    CreateCampaignRequest, LiveCampaign, LiveCampaignUpdate, ServingConfig, SharedSettings,
+    UpdateCampaignRequest,
 };
 use crate::spec::CampaignSpec;
 /// Ranking weights closer than this are equal: AWS stores doubles and may round-trip them inexactly.
@@ -70,28 +71,91 @@ pub(crate) fn live_comparable(
         solution_version_arn: version.to_string(),
         sync: config.and_then(|config| config.sync_with_latest_solution_version).unwrap_or(false),
         min_provisioned_tps: desired.min_provisioned_tps.and(tps),
-        metadata: desired
-            .metadata
-            .map(|_| config.and_then(|config| config.enable_metadata_with_recommendations).unwrap_or(false)),
-        exploration: desired
-            .exploration
-            .as_ref()
-            .map(|_| config.and_then(|config| config.item_exploration_config.clone()).unwrap_or_default()),
+        metadata: managed_metadata(desired.metadata, config),
+        exploration: managed_exploration(desired.exploration.as_ref(), config),
         ranking: desired
             .ranking
             .as_ref()
             .map(|_| config.and_then(|config| config.ranking_influence.clone()).unwrap_or_default()),
-        tags: desired.tags.as_ref().map(|_| {
-            tags.map(|tags| {
-                tags.iter()
-                    .filter(|(key, _)| {
-                        !key.get(..4).is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:"))
-                    })
-                    .map(|(key, value)| (key.clone(), value.clone()))
-                    .collect()
-            })
-            .unwrap_or_default()
-        }),
+        tags: desired.tags.as_ref().map(|_| managed_live_tags(tags)),
+    }
+}
+
+/// Live's metadata flag when the file manages it: absent is off.
+pub(crate) fn managed_metadata(desired: Option<bool>, live: Option<&impl SharedSettings>) -> Option<bool> {
+    desired.map(|_| live.and_then(SharedSettings::enable_metadata).unwrap_or(false))
+}
+
+/// Live's exploration settings when the file manages them: absent is none (each key at AWS's default).
+pub(crate) fn managed_exploration(
+    desired: Option<&BTreeMap<String, String>>,
+    live: Option<&impl SharedSettings>,
+) -> Option<BTreeMap<String, String>> {
+    desired.map(|_| live.and_then(SharedSettings::item_exploration).cloned().unwrap_or_default())
+}
+
+/// Live tags as a file can manage them: `aws:` tags are AWS's own and never compared.
+pub(crate) fn managed_live_tags(tags: Option<&BTreeMap<String, String>>) -> BTreeMap<String, String> {
+    tags.map(|tags| {
+        tags.iter()
+            .filter(|(key, _)| !key.get(..4).is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:")))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// `tags.<key>` for every tag that differs, when the file manages tags.
+pub(crate) fn tag_field_changes(
+    wanted: Option<&BTreeMap<String, String>>,
+    current: Option<&BTreeMap<String, String>>,
+    changes: &mut Vec<FieldChange>,
+) {
+    let (Some(wanted), Some(current)) = (wanted, current) else { return };
+    let keys: std::collections::BTreeSet<&String> = wanted.keys().chain(current.keys()).collect();
+    for key in keys {
+        if wanted.get(key) != current.get(key) {
+            changes.push(FieldChange {
+                path: format!("tags.{key}"),
+                before: current.get(key).map(|value| json!(value)),
+                after: wanted.get(key).map(|value| json!(value)),
+            });
+        }
+    }
+}
+
+/// `<prefix>.<key>` for every exploration setting that differs, by [`exploration_equal`].
+pub(crate) fn exploration_changes(
+    prefix: &str,
+    wanted: &BTreeMap<String, String>,
+    current: &BTreeMap<String, String>,
+    changes: &mut Vec<FieldChange>,
+) {
+    let keys: std::collections::BTreeSet<&String> = wanted.keys().chain(current.keys()).collect();
+    for key in keys {
+        if !exploration_equal(key, wanted.get(key), current.get(key)) {
+            changes.push(FieldChange {
+                path: format!("{prefix}.{key}"),
+                before: current.get(key).map(|value| json!(value)),
+                after: wanted.get(key).map(|value| json!(value)),
+            });
+        }
+    }
+}
+
+/// TagResource and UntagResource's work: set what differs, remove what the file no longer lists.
+pub(crate) fn tag_calls(
+    wanted: Option<&BTreeMap<String, String>>,
+    current: Option<&BTreeMap<String, String>>,
+) -> TagChanges {
+    let (Some(wanted), Some(current)) = (wanted, current) else { return TagChanges::default() };
+    TagChanges {
+        set: wanted
+            .iter()
+            .filter(|(key, value)| current.get(*key) != Some(*value))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect(),
+        remove: current.keys().filter(|key| !wanted.contains_key(*key)).cloned().collect(),
     }
 }
 
@@ -108,7 +172,7 @@ fn number(text: &str) -> Option<f64> {
 }
 
 /// Exploration values compare as numbers (`"0.30"` == `0.3`); an absent key equals its AWS default.
-fn exploration_equal(key: &str, desired: Option<&String>, live: Option<&String>) -> bool {
+pub(crate) fn exploration_equal(key: &str, desired: Option<&String>, live: Option<&String>) -> bool {
     let default = EXPLORATION_DEFAULTS.iter().find(|(name, _)| *name == key).map(|(_, value)| *value);
     let value = |side: Option<&String>| side.and_then(|text| number(text)).or(default);
     match (desired, live) {
@@ -119,7 +183,7 @@ fn exploration_equal(key: &str, desired: Option<&String>, live: Option<&String>)
 
 pub(crate) fn changes_between(desired: &Comparable, live: &Comparable) -> Vec<FieldChange> {
     let mut changes = Vec::new();
-    let mut change = |path: &str, before: Option<Value>, after: Option<Value>| {
+    let change = |changes: &mut Vec<FieldChange>, path: &str, before: Option<Value>, after: Option<Value>| {
         changes.push(FieldChange { path: path.to_string(), before, after });
     };
     let in_sync = if desired.sync {
@@ -131,6 +195,7 @@ pub(crate) fn changes_between(desired: &Comparable, live: &Comparable) -> Vec<Fi
     };
     if !in_sync && live.solution_version_arn != desired.solution_version_arn {
         change(
+            &mut changes,
             "solutionVersionArn",
             Some(json!(live.solution_version_arn)),
             Some(json!(desired.solution_version_arn)),
@@ -138,6 +203,7 @@ pub(crate) fn changes_between(desired: &Comparable, live: &Comparable) -> Vec<Fi
     }
     if live.sync != desired.sync {
         change(
+            &mut changes,
             "campaignConfig.syncWithLatestSolutionVersion",
             Some(json!(live.sync)),
             Some(json!(desired.sync)),
@@ -146,24 +212,25 @@ pub(crate) fn changes_between(desired: &Comparable, live: &Comparable) -> Vec<Fi
     if let Some(tps) = desired.min_provisioned_tps
         && live.min_provisioned_tps != Some(tps)
     {
-        change("minProvisionedTPS", live.min_provisioned_tps.map(|tps| json!(tps)), Some(json!(tps)));
+        change(
+            &mut changes,
+            "minProvisionedTPS",
+            live.min_provisioned_tps.map(|tps| json!(tps)),
+            Some(json!(tps)),
+        );
     }
     if let (Some(wanted), Some(current)) = (desired.metadata, live.metadata)
         && wanted != current
     {
-        change("campaignConfig.enableMetadataWithRecommendations", Some(json!(current)), Some(json!(wanted)));
+        change(
+            &mut changes,
+            "campaignConfig.enableMetadataWithRecommendations",
+            Some(json!(current)),
+            Some(json!(wanted)),
+        );
     }
     if let (Some(wanted), Some(current)) = (&desired.exploration, &live.exploration) {
-        let keys: std::collections::BTreeSet<&String> = wanted.keys().chain(current.keys()).collect();
-        for key in keys {
-            if !exploration_equal(key, wanted.get(key), current.get(key)) {
-                change(
-                    &format!("campaignConfig.itemExplorationConfig.{key}"),
-                    current.get(key).map(|value| json!(value)),
-                    wanted.get(key).map(|value| json!(value)),
-                );
-            }
-        }
+        exploration_changes("campaignConfig.itemExplorationConfig", wanted, current, &mut changes);
     }
     if let (Some(wanted), Some(current)) = (&desired.ranking, &live.ranking) {
         let keys: std::collections::BTreeSet<&String> = wanted.keys().chain(current.keys()).collect();
@@ -172,6 +239,7 @@ pub(crate) fn changes_between(desired: &Comparable, live: &Comparable) -> Vec<Fi
             let (a, b) = (wanted.get(key).copied().unwrap_or(0.0), current.get(key).copied().unwrap_or(0.0));
             if (a - b).abs() > RANKING_EPSILON {
                 change(
+                    &mut changes,
                     &format!("campaignConfig.rankingInfluence.{key}"),
                     current.get(key).map(|value| json!(value)),
                     wanted.get(key).map(|value| json!(value)),
@@ -179,31 +247,12 @@ pub(crate) fn changes_between(desired: &Comparable, live: &Comparable) -> Vec<Fi
             }
         }
     }
-    if let (Some(wanted), Some(current)) = (&desired.tags, &live.tags) {
-        let keys: std::collections::BTreeSet<&String> = wanted.keys().chain(current.keys()).collect();
-        for key in keys {
-            if wanted.get(key) != current.get(key) {
-                change(
-                    &format!("tags.{key}"),
-                    current.get(key).map(|value| json!(value)),
-                    wanted.get(key).map(|value| json!(value)),
-                );
-            }
-        }
-    }
+    tag_field_changes(desired.tags.as_ref(), live.tags.as_ref(), &mut changes);
     changes
 }
 
 pub(crate) fn tag_changes(desired: &Comparable, live: &Comparable) -> TagChanges {
-    let (Some(wanted), Some(current)) = (&desired.tags, &live.tags) else { return TagChanges::default() };
-    TagChanges {
-        set: wanted
-            .iter()
-            .filter(|(key, value)| current.get(*key) != Some(*value))
-            .map(|(key, value)| (key.clone(), value.clone()))
-            .collect(),
-        remove: current.keys().filter(|key| !wanted.contains_key(*key)).cloned().collect(),
-    }
+    tag_calls(desired.tags.as_ref(), live.tags.as_ref())
 }
 
 /// The document shown in diffs: the managed fields, nested as in the file.
@@ -279,7 +328,7 @@ pub(crate) fn update_asks_for(update: &LiveCampaignUpdate, request: &UpdateCampa
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::CampaignStatus;
+    use crate::live::ResourceStatus;
 
     const V1: &str = "arn:aws:personalize:us-east-1:111122223333:solution/s/v1";
     const V2: &str = "arn:aws:personalize:us-east-1:111122223333:solution/s/v2";
@@ -432,7 +481,7 @@ mod tests {
                 sync_with_latest_solution_version: Some(true),
                 ..ServingConfig::default()
             }),
-            status: CampaignStatus::CreatePending,
+            status: ResourceStatus::CreatePending,
             failure_reason: None,
             created_at: Some(1.0),
             last_updated_at: Some(1.0),

@@ -1,4 +1,4 @@
-//! Observe: everything read from AWS about a campaign before deciding, with the fewest calls. Reads are
+//! Observe: everything read from AWS about a campaign or recommender before deciding, with the fewest calls. Reads are
 //! patient: throttling slows them down rather than failing them.
 
 use std::collections::{BTreeMap, HashMap};
@@ -9,12 +9,13 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
-use crate::arn::{CampaignArn, SolutionVersionArn};
+use crate::arn::{ResourceArn, SolutionVersionArn};
 use crate::live::{
-    CallSlots, CampaignSummary, LiveCampaign, LiveError, PersonalizeApi, ServingConfig,
-    SolutionVersionSummary, map_concurrently,
+    CallSlots, LiveCampaign, LiveError, LiveRecommender, LiveResource, PersonalizeApi, RecommenderConfig,
+    ResourceStatus, ServingConfig, SolutionVersionSummary, describe_resource, map_concurrently,
 };
-use crate::validate::LoadedCampaign;
+use crate::spec::Kind;
+use crate::validate::LoadedResource;
 
 /// A read that used up the SDK's attempts on throttling is tried again after each of these pauses, so a
 /// burst of throttling costs at most 30 s more rather than failing the command. No call slot is held while
@@ -22,16 +23,32 @@ use crate::validate::LoadedCampaign;
 const THROTTLE_PAUSES: [Duration; 4] =
     [Duration::from_secs(2), Duration::from_secs(4), Duration::from_secs(8), Duration::from_secs(16)];
 
-/// Everything read from AWS about one campaign.
+/// Everything read from AWS about one campaign or recommender.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Observed {
-    pub campaign: Option<LiveCampaign>,
-    /// Only read when the file manages tags and the campaign exists.
+    /// `None`: it does not exist.
+    pub live: Option<LiveResource>,
+    /// Only read when the file manages tags and the resource exists.
     pub tags: Option<BTreeMap<String, String>>,
     /// The solution's newest version, read only when DescribeCampaign reports the `$LATEST` alias itself.
     pub latest_version: Option<SolutionVersionSummary>,
     /// Why the solution could not be read: a warning, never a failed plan.
     pub latest_version_warning: Option<String>,
+}
+
+impl Observed {
+    /// An observation of `live`, with nothing else read.
+    pub fn of(live: LiveResource) -> Self {
+        Observed { live: Some(live), ..Observed::default() }
+    }
+
+    pub fn campaign(&self) -> Option<&LiveCampaign> {
+        self.live.as_ref().and_then(LiveResource::as_campaign)
+    }
+
+    pub fn recommender(&self) -> Option<&LiveRecommender> {
+        self.live.as_ref().and_then(LiveResource::as_recommender)
+    }
 }
 
 /// DescribeSolution's answer about a solution's newest version.
@@ -79,10 +96,10 @@ where
     read().await
 }
 
-/// Reads what each campaign needs from AWS, at most `concurrency` calls at a time, in file order.
+/// Reads what each resource needs from AWS, at most `concurrency` calls at a time, in file order.
 pub async fn observe<A: PersonalizeApi + 'static>(
     api: Arc<A>,
-    campaigns: &[LoadedCampaign],
+    campaigns: &[LoadedResource],
     concurrency: usize,
 ) -> Vec<Result<Observed, LiveError>> {
     observe_with(api, campaigns, concurrency, Arc::default()).await
@@ -91,48 +108,50 @@ pub async fn observe<A: PersonalizeApi + 'static>(
 /// [`observe`], keeping DescribeSolution's answers in `cache`, for the rest of the run to use.
 pub async fn observe_with<A: PersonalizeApi + 'static>(
     api: Arc<A>,
-    campaigns: &[LoadedCampaign],
+    campaigns: &[LoadedResource],
     concurrency: usize,
     cache: Arc<SolutionCache>,
 ) -> Vec<Result<Observed, LiveError>> {
-    let targets: Vec<(String, bool)> = campaigns
+    let targets: Vec<(Kind, String, bool)> = campaigns
         .iter()
-        .map(|campaign| (campaign.campaign_arn.clone(), campaign.spec.tags.is_some()))
+        .map(|resource| (resource.kind(), resource.arn.clone(), resource.spec.tags().is_some()))
         .collect();
-    map_concurrently(targets, concurrency, move |(arn, manages_tags), slots| {
+    map_concurrently(targets, concurrency, move |(kind, arn, manages_tags), slots| {
         let (api, cache) = (api.clone(), cache.clone());
-        async move { observe_one(api.as_ref(), &slots, &cache, &arn, manages_tags).await }
+        async move { observe_one(api.as_ref(), &slots, &cache, kind, &arn, manages_tags).await }
     })
     .await
 }
 
-/// Describes one campaign and reads what its decision needs.
+/// Describes one resource and reads what its decision needs.
 pub async fn observe_one<A: PersonalizeApi>(
     api: &A,
     slots: &CallSlots,
     cache: &SolutionCache,
+    kind: Kind,
     arn: &str,
     manages_tags: bool,
 ) -> Result<Observed, LiveError> {
-    let campaign = patiently(|| slots.call(api.describe_campaign(arn))).await?;
-    observation_of(api, slots, cache, campaign, manages_tags).await
+    let live = patiently(|| slots.call(describe_resource(api, kind, arn))).await?;
+    observation_of(api, slots, cache, live, manages_tags).await
 }
 
-/// The rest of an observation for a campaign already described: the poll that saw a change finish is the
-/// observation the next decision uses, with no second DescribeCampaign.
+/// The rest of an observation for a resource already described: the poll that saw a change finish is the
+/// observation the next decision uses, with no second describe.
 pub async fn observation_of<A: PersonalizeApi>(
     api: &A,
     slots: &CallSlots,
     cache: &SolutionCache,
-    campaign: Option<LiveCampaign>,
+    live: Option<LiveResource>,
     manages_tags: bool,
 ) -> Result<Observed, LiveError> {
-    let Some(campaign) = campaign else { return Ok(Observed::default()) };
+    let Some(live) = live else { return Ok(Observed::default()) };
     let tags =
-        if manages_tags { Some(patiently(|| slots.call(api.list_tags(&campaign.arn))).await?) } else { None };
-    let mut observed = Observed { campaign: None, tags, latest_version: None, latest_version_warning: None };
+        if manages_tags { Some(patiently(|| slots.call(api.list_tags(live.arn()))).await?) } else { None };
+    let mut observed = Observed { live: None, tags, latest_version: None, latest_version_warning: None };
     // Only the alias leaves the served version unsaid; a concrete ARN is what serves.
-    if let Ok(serving) = SolutionVersionArn::parse(&campaign.solution_version_arn)
+    if let Some(campaign) = live.as_campaign()
+        && let Ok(serving) = SolutionVersionArn::parse(&campaign.solution_version_arn)
         && serving.is_latest()
     {
         match cache.latest_version(api, slots, &serving.solution_arn()).await {
@@ -143,42 +162,73 @@ pub async fn observation_of<A: PersonalizeApi>(
             }
         }
     }
-    observed.campaign = Some(campaign);
+    observed.live = Some(live);
     Ok(observed)
 }
 
-/// Live campaigns in the accounts and regions of `campaigns` that none of them defines, by name.
+/// A live campaign or recommender that no file defines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnmanagedResource {
+    pub kind: Kind,
+    pub name: String,
+    pub arn: String,
+    pub status: ResourceStatus,
+}
+
+/// Live campaigns and recommenders in the accounts and regions of `resources` that none of them defines,
+/// campaigns first, then by name.
 pub async fn unmanaged<A: PersonalizeApi>(
     api: &A,
-    campaigns: &[LoadedCampaign],
-) -> Result<Vec<CampaignSummary>, LiveError> {
+    resources: &[LoadedResource],
+) -> Result<Vec<UnmanagedResource>, LiveError> {
     let defined: std::collections::BTreeSet<&str> =
-        campaigns.iter().map(|campaign| campaign.campaign_arn.as_str()).collect();
+        resources.iter().map(|resource| resource.arn.as_str()).collect();
     // Every partition, region and account the files point at.
-    let places: Vec<CampaignArn> =
-        campaigns.iter().filter_map(|campaign| CampaignArn::parse(&campaign.campaign_arn)).collect();
+    let places: Vec<ResourceArn> =
+        resources.iter().filter_map(|resource| ResourceArn::parse(&resource.arn)).collect();
     let regions: std::collections::BTreeSet<&str> =
         places.iter().map(|place| place.region.as_str()).collect();
-    let mut found = Vec::new();
+    let mut found: Vec<UnmanagedResource> = Vec::new();
     for region in regions {
-        for summary in api.list_campaigns(Some(region), None).await? {
-            let in_scope = CampaignArn::parse(&summary.arn)
+        let campaigns =
+            api.list_campaigns(Some(region), None).await?.into_iter().map(|summary| UnmanagedResource {
+                kind: Kind::Campaign,
+                name: summary.name,
+                arn: summary.arn,
+                status: summary.status,
+            });
+        let recommenders =
+            api.list_recommenders(Some(region), None).await?.into_iter().map(|summary| UnmanagedResource {
+                kind: Kind::Recommender,
+                name: summary.name,
+                arn: summary.arn,
+                status: summary.status,
+            });
+        for summary in campaigns.chain(recommenders) {
+            let in_scope = ResourceArn::parse(&summary.arn)
                 .is_some_and(|arn| places.iter().any(|place| place.same_place(&arn)));
             if in_scope
                 && !defined.contains(summary.arn.as_str())
-                && !found.iter().any(|f: &CampaignSummary| f.arn == summary.arn)
+                && !found.iter().any(|f| f.arn == summary.arn)
             {
                 found.push(summary);
             }
         }
     }
-    found.sort_by(|a, b| a.name.cmp(&b.name).then(a.arn.cmp(&b.arn)));
+    found.sort_by(|a, b| (a.kind, &a.name, &a.arn).cmp(&(b.kind, &b.name, &b.arn)));
     Ok(found)
 }
 
-/// What was observed, as JSON with AWS's member names; `null` for a campaign that does not exist.
+/// What was observed, as JSON with AWS's member names; `null` for a resource that does not exist.
 pub fn observed_document(observed: &Observed) -> Value {
-    let Some(campaign) = &observed.campaign else { return Value::Null };
+    match &observed.live {
+        None => Value::Null,
+        Some(LiveResource::Campaign(campaign)) => campaign_document(campaign, observed),
+        Some(LiveResource::Recommender(recommender)) => recommender_document(recommender, observed),
+    }
+}
+
+fn campaign_document(campaign: &LiveCampaign, observed: &Observed) -> Value {
     json!({
         "status": campaign.status.as_str(),
         "failureReason": campaign.failure_reason,
@@ -194,6 +244,22 @@ pub fn observed_document(observed: &Observed) -> Value {
         })),
         "tags": observed.tags,
         "latestSolutionVersion": observed.latest_version.as_ref().map(|latest| &latest.arn),
+    })
+}
+
+fn recommender_document(recommender: &LiveRecommender, observed: &Observed) -> Value {
+    json!({
+        "status": recommender.status.as_str(),
+        "failureReason": recommender.failure_reason,
+        "datasetGroupArn": recommender.dataset_group_arn,
+        "recipeArn": recommender.recipe_arn,
+        "recommenderConfig": recommender.config.as_ref().map(RecommenderConfig::to_json),
+        "latestRecommenderUpdate": recommender.latest_update.as_ref().map(|update| json!({
+            "status": update.status.as_str(),
+            "failureReason": update.failure_reason,
+            "recommenderConfig": update.config.as_ref().map(RecommenderConfig::to_json),
+        })),
+        "tags": observed.tags,
     })
 }
 

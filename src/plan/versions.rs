@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
 use super::guard::{self, GuardFailure};
-use super::{Action, CampaignPlan, Plan, TagChanges, observe::patiently};
+use super::{Action, Plan, ResourcePlan, TagChanges, observe::patiently};
 use crate::arn::SolutionVersionArn;
 use crate::live::{
     CallSlots, LiveError, PersonalizeApi, SolutionMetrics, SolutionVersionDetail, map_concurrently,
@@ -60,9 +60,10 @@ enum VersionChange {
     FollowsLatest { serving: String },
 }
 
-fn version_change(plan: &CampaignPlan) -> Option<VersionChange> {
-    let wanted = plan.desired_spec.solution_version_arn.clone();
-    let live = plan.observed.campaign.as_ref();
+fn version_change(plan: &ResourcePlan) -> Option<VersionChange> {
+    let spec = plan.desired_spec.as_campaign()?;
+    let wanted = spec.solution_version_arn.clone();
+    let live = plan.observed.campaign();
     let serving = live.map(|live| {
         // The in-flight update decides what will serve; `$LATEST` as AWS reports it names no version.
         let version = live
@@ -81,7 +82,7 @@ fn version_change(plan: &CampaignPlan) -> Option<VersionChange> {
         }
         // Without a guard there is nothing to check, and a table on every plan of such a campaign would
         // only bury the change under review.
-        _ if wanted.ends_with("/$LATEST") && plan.desired_spec.guard.is_some() => serving
+        _ if wanted.ends_with("/$LATEST") && spec.guard.is_some() => serving
             .filter(|serving| !serving.ends_with("/$LATEST"))
             .map(|serving| VersionChange::FollowsLatest { serving }),
         _ => None,
@@ -150,7 +151,7 @@ pub async fn review_versions<A: PersonalizeApi + 'static>(
         .filter_map(|(index, campaign)| {
             let asked = Asked {
                 place: format!("{}:{}", campaign.file.display(), campaign.version_position.line),
-                guard: campaign.desired_spec.guard.clone(),
+                guard: campaign.desired_spec.as_campaign().and_then(|spec| spec.guard.clone()),
             };
             Some((index, version_change(campaign)?, asked))
         })
@@ -282,7 +283,7 @@ fn target_problem(target: &VersionFacts, wanted: Option<&SolutionVersionArn>) ->
 }
 
 /// Puts a review into a campaign's plan: a blocked change sends nothing at all.
-pub fn apply_review(plan: &mut CampaignPlan, review: VersionReview) {
+pub fn apply_review(plan: &mut ResourcePlan, review: VersionReview) {
     if let Some(reason) = &review.blocked {
         plan.action = Action::Blocked;
         plan.blocked_reason = Some(reason.clone());
@@ -307,7 +308,7 @@ pub fn apply_review(plan: &mut CampaignPlan, review: VersionReview) {
 /// The review of the plan the user saw, held against a plan decided again later (after the prompt, or
 /// after someone else's update): the same change keeps its verdict; a change that was not reviewed is
 /// blocked rather than sent unchecked.
-pub fn with_review(mut plan: CampaignPlan, reviewed: Option<&VersionReview>) -> CampaignPlan {
+pub fn with_review(mut plan: ResourcePlan, reviewed: Option<&VersionReview>) -> ResourcePlan {
     let change = match version_change(&plan) {
         Some(VersionChange::Deploy { wanted, serving }) => (wanted, serving),
         _ => return plan,
@@ -332,10 +333,10 @@ mod tests {
     use super::*;
     use crate::live::fake::active_campaign;
     use crate::load::check_source;
-    use crate::plan::{Observed, plan_campaign};
-    use crate::validate::LoadedCampaign;
+    use crate::plan::{Observed, plan_resource};
+    use crate::validate::LoadedResource;
 
-    fn loaded(version: &str) -> LoadedCampaign {
+    fn loaded(version: &str) -> LoadedResource {
         let source = format!(
             "name: home\nsolutionVersionArn: arn:aws:personalize:us-east-1:111122223333:solution/s/{version}\n"
         );
@@ -346,7 +347,7 @@ mod tests {
         let mut campaign = active_campaign("home");
         campaign.solution_version_arn =
             format!("arn:aws:personalize:us-east-1:111122223333:solution/s/{serving}");
-        Observed { campaign: Some(campaign), ..Observed::default() }
+        Observed::of(crate::live::LiveResource::Campaign(campaign))
     }
 
     #[test]
@@ -364,22 +365,22 @@ mod tests {
             deploy: checked,
         };
         // The same change, decided again: the verdict holds and the update goes ahead.
-        let again = with_review(plan_campaign(&file, &observed("v1")), Some(&passed));
+        let again = with_review(plan_resource(&file, &observed("v1")), Some(&passed));
         assert_eq!(again.action, Action::Update);
         // Someone moved the campaign to v3 meanwhile: the guard was checked against v1, so nothing is sent.
-        let moved = with_review(plan_campaign(&file, &observed("v3")), Some(&passed));
+        let moved = with_review(plan_resource(&file, &observed("v3")), Some(&passed));
         assert_eq!((moved.action, moved.request.is_none()), (Action::Blocked, true));
         // A change no review saw is never sent unchecked; no change at all needs none.
-        let unchecked = with_review(plan_campaign(&file, &observed("v1")), None);
+        let unchecked = with_review(plan_resource(&file, &observed("v1")), None);
         assert_eq!(unchecked.action, Action::Blocked);
-        let settled = with_review(plan_campaign(&file, &observed("v2")), Some(&passed));
+        let settled = with_review(plan_resource(&file, &observed("v2")), Some(&passed));
         assert_eq!(settled.action, Action::NoOp);
     }
 
     #[test]
     fn a_blocked_review_sends_nothing_at_all() {
         let file = loaded("v2");
-        let mut plan = plan_campaign(&file, &observed("v1"));
+        let mut plan = plan_resource(&file, &observed("v1"));
         let blocked = VersionReview {
             target: None,
             serving: None,

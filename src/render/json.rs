@@ -6,7 +6,7 @@ use std::io::Write;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Value, json};
 
-use crate::plan::{CampaignPlan, Plan};
+use crate::plan::{Plan, ResourcePlan};
 
 pub const FORMAT_VERSION: &str = "1";
 
@@ -49,6 +49,9 @@ impl Serialize for PlanDocument<'_> {
             &json!({
                 "create": summary.create,
                 "update": summary.update,
+                "start": summary.start,
+                "stop": summary.stop,
+                "replace": summary.replace,
                 "no-op": summary.no_op,
                 "wait": summary.wait,
                 "blocked": summary.blocked,
@@ -80,8 +83,9 @@ impl Serialize for Campaigns<'_> {
     }
 }
 
-fn campaign_document(campaign: &CampaignPlan, with_fingerprint: bool) -> Value {
+fn campaign_document(campaign: &ResourcePlan, with_fingerprint: bool) -> Value {
     let mut document = json!({
+        "kind": campaign.kind().as_str(),
         "name": campaign.name,
         "arn": campaign.arn,
         "file": campaign.file.display().to_string(),
@@ -114,12 +118,13 @@ fn campaign_document(campaign: &CampaignPlan, with_fingerprint: bool) -> Value {
     document
 }
 
-/// Live campaigns that no file defines: `[{name, arn, status, import_command}]`.
-pub fn unmanaged_document(unmanaged: &[crate::live::CampaignSummary]) -> Value {
+/// Live campaigns and recommenders that no file defines: `[{kind, name, arn, status, import_command}]`.
+pub fn unmanaged_document(unmanaged: &[crate::plan::UnmanagedResource]) -> Value {
     unmanaged
         .iter()
         .map(|summary| {
             json!({
+                "kind": summary.kind.as_str(),
                 "name": summary.name,
                 "arn": summary.arn,
                 "status": summary.status.as_str(),

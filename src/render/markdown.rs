@@ -3,9 +3,10 @@
 
 use similar::TextDiff;
 
-use super::document_lines;
-use crate::plan::{Action, CampaignPlan, Plan};
+use super::{count_by_kind, display_name, document_lines};
+use crate::plan::{Action, Plan, ResourcePlan};
 use crate::render::text::summary_line;
+use crate::spec::Kind;
 
 /// GitHub refuses comments over 65,536 characters; stay clear of it.
 pub const MAX_COMMENT_CHARS: usize = 65_000;
@@ -33,12 +34,14 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// How many campaigns the plan changes, for the first line: what a folded comment or a notification shows.
+/// How many resources the plan changes, for the first line: what a folded comment or a notification shows.
 fn headline(plan: &Plan) -> String {
-    match plan.campaigns.iter().filter(|campaign| campaign.sends_writes()).count() {
-        0 => "no changes".to_string(),
-        1 => "1 campaign to change".to_string(),
-        count => format!("{count} campaigns to change"),
+    let changing: Vec<_> =
+        plan.campaigns.iter().filter(|campaign| campaign.sends_writes()).map(ResourcePlan::kind).collect();
+    if changing.is_empty() {
+        "no changes".to_string()
+    } else {
+        format!("{} to change", count_by_kind(changing))
     }
 }
 
@@ -48,12 +51,14 @@ pub fn render(plan: &Plan) -> String {
 
 /// Whole campaigns are left out from the end when the comment would pass `budget` characters.
 pub fn render_with_budget(plan: &Plan, budget: usize) -> String {
-    let changed: Vec<&CampaignPlan> = plan.campaigns.iter().filter(|c| c.action != Action::NoOp).collect();
+    let changed: Vec<&ResourcePlan> = plan.campaigns.iter().filter(|c| c.action != Action::NoOp).collect();
     let mut head = format!("### pz-apply plan: {}\n\n{}\n", headline(plan), escape(&summary_line(plan)));
     if changed.is_empty() {
         return head;
     }
-    head.push_str("\n| Campaign | Action | Changes | File |\n|---|---|---|---|\n");
+    let column =
+        if changed.iter().all(|plan| plan.kind() == Kind::Campaign) { "Campaign" } else { "Resource" };
+    head.push_str(&format!("\n| {column} | Action | Changes | File |\n|---|---|---|---|\n"));
     let trailer_room = 200;
     let mut used = head.chars().count() + trailer_room;
     let mut rows = String::new();
@@ -86,7 +91,7 @@ pub fn render_with_budget(plan: &Plan, budget: usize) -> String {
     out
 }
 
-fn table_row(campaign: &CampaignPlan) -> String {
+fn table_row(campaign: &ResourcePlan) -> String {
     let changes = if let Some(reason) = &campaign.blocked_reason {
         escape(reason)
     } else if campaign.changes.is_empty() {
@@ -95,19 +100,19 @@ fn table_row(campaign: &CampaignPlan) -> String {
         campaign.changes.iter().map(|change| escape(&change.path)).collect::<Vec<_>>().join(", ")
     };
     format!(
-        "| `{}` | {} | {} | {} |\n",
-        campaign.name,
+        "| {} | {} | {} | {} |\n",
+        code_name(campaign),
         campaign.action.as_str(),
         changes,
         escape(&campaign.file.display().to_string())
     )
 }
 
-fn details_block(campaign: &CampaignPlan) -> String {
+fn details_block(campaign: &ResourcePlan) -> String {
     let count = campaign.changes.len();
     let mut block = format!(
-        "<details><summary><code>{}</code>: {} ({} {})</summary>\n\n",
-        campaign.name,
+        "<details><summary>{}: {} ({} {})</summary>\n\n",
+        html_name(campaign),
         campaign.action.as_str(),
         count,
         if count == 1 { "change" } else { "changes" }
@@ -153,24 +158,38 @@ fn details_block(campaign: &CampaignPlan) -> String {
     block
 }
 
+/// `` `name` ``, with the kind for anything but a campaign (the default kind).
+fn code_name(plan: &ResourcePlan) -> String {
+    match plan.kind() {
+        Kind::Campaign => format!("`{}`", plan.name),
+        kind => format!("{} `{}`", kind.noun(), plan.name),
+    }
+}
+
+fn html_name(plan: &ResourcePlan) -> String {
+    match plan.kind() {
+        Kind::Campaign => format!("<code>{}</code>", plan.name),
+        kind => format!("{} <code>{}</code>", kind.noun(), plan.name),
+    }
+}
+
 fn longest_backtick_run(text: &str) -> usize {
     text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
 }
 
-/// Live campaigns that no file defines, as a section after the plan.
-pub fn unmanaged_section(unmanaged: &[crate::live::CampaignSummary]) -> String {
+/// Live campaigns and recommenders that no file defines, as a section after the plan.
+pub fn unmanaged_section(unmanaged: &[crate::plan::UnmanagedResource]) -> String {
     if unmanaged.is_empty() {
-        return "\nNo unmanaged campaigns in these accounts and regions.\n".to_string();
+        return "\nNo unmanaged campaigns or recommenders in these accounts and regions.\n".to_string();
     }
     let mut out = format!(
-        "\n<details><summary>{} unmanaged {} (live, in no file)</summary>\n\n| Campaign | Status | Import with |\n|---|---|---|\n",
-        unmanaged.len(),
-        if unmanaged.len() == 1 { "campaign" } else { "campaigns" }
+        "\n<details><summary>{} unmanaged (live, in no file)</summary>\n\n| Resource | Status | Import with |\n|---|---|---|\n",
+        count_by_kind(unmanaged.iter().map(|summary| summary.kind))
     );
     for summary in unmanaged {
         out.push_str(&format!(
             "| `{}` | {} | `{}` |\n",
-            summary.name,
+            display_name(summary.kind, &summary.name),
             escape(summary.status.as_str()),
             super::import_command(&summary.arn)
         ));

@@ -8,8 +8,32 @@ pub mod text;
 use serde_json::Value;
 
 use crate::plan::versions::{VersionFacts, VersionReview};
+use crate::spec::Kind;
 
-/// The command that adopts an unmanaged campaign.
+/// "1 campaign", "2 campaigns and 1 recommender", "3 recommenders": a count of resources by kind, each
+/// kind named only when there are some (campaigns when there are none at all).
+pub fn count_by_kind(kinds: impl IntoIterator<Item = Kind>) -> String {
+    let kinds: Vec<Kind> = kinds.into_iter().collect();
+    let count = |kind: Kind| kinds.iter().filter(|each| **each == kind).count();
+    let phrase =
+        |count: usize, kind: Kind| format!("{count} {}{}", kind.noun(), if count == 1 { "" } else { "s" });
+    let (campaigns, recommenders) = (count(Kind::Campaign), count(Kind::Recommender));
+    match (campaigns, recommenders) {
+        (_, 0) => phrase(campaigns, Kind::Campaign),
+        (0, _) => phrase(recommenders, Kind::Recommender),
+        _ => format!("{} and {}", phrase(campaigns, Kind::Campaign), phrase(recommenders, Kind::Recommender)),
+    }
+}
+
+/// How a change line names a resource: campaigns, the default kind, by name; others with their kind.
+pub fn display_name(kind: Kind, name: &str) -> String {
+    match kind {
+        Kind::Campaign => name.to_string(),
+        other => format!("{} {name}", other.noun()),
+    }
+}
+
+/// The command that adopts an unmanaged campaign or recommender.
 pub fn import_command(arn: &str) -> String {
     format!("pz-apply import {arn}")
 }

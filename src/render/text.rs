@@ -1,9 +1,10 @@
-//! The plan for a terminal: one block per campaign that changes, Terraform-style, and a closing count.
+//! The plan for a terminal: one block per campaign or recommender that changes, Terraform-style, and a
+//! closing count.
 
 use std::io::{self, Write};
 
-use super::show;
-use crate::plan::{Action, CampaignPlan, Plan};
+use super::{count_by_kind, display_name, show};
+use crate::plan::{Action, Plan, ResourcePlan};
 
 /// What the text shows beyond the changes.
 #[derive(Debug, Clone, Copy, Default)]
@@ -27,6 +28,9 @@ fn marker(action: Action) -> (&'static str, &'static str, &'static str) {
     match action {
         Action::Create => ("+", "32", "create"),
         Action::Update => ("~", "33", "update"),
+        Action::Start => ("^", "32", "start"),
+        Action::Stop => ("_", "33", "stop"),
+        Action::Replace => ("-/+", "31", "replace"),
         Action::Wait => (">", "36", "wait"),
         Action::Blocked => ("!", "31", "blocked"),
         Action::NoOp => ("=", "2", "no-op"),
@@ -44,13 +48,13 @@ pub fn write_plan(out: &mut dyn Write, plan: &Plan, options: TextOptions) -> io:
     writeln!(out, "{}", summary_line(plan))
 }
 
-fn write_campaign(out: &mut dyn Write, campaign: &CampaignPlan, style: &Style) -> io::Result<()> {
+fn write_campaign(out: &mut dyn Write, campaign: &ResourcePlan, style: &Style) -> io::Result<()> {
     let (symbol, color, label) = marker(campaign.action);
     writeln!(
         out,
         "{} {} ({label})  {}:{}",
         style.paint(color, symbol),
-        style.paint("1", &campaign.name),
+        style.paint("1", &display_name(campaign.kind(), &campaign.name)),
         campaign.file.display(),
         campaign.position.line
     )?;
@@ -101,16 +105,26 @@ fn write_versions(out: &mut dyn Write, review: &crate::plan::versions::VersionRe
     Ok(())
 }
 
-/// "2 to create, 1 to update, 14 unchanged", with waits and blocks named only when there are some.
+/// "2 to create, 1 to update, 14 unchanged", with starts, stops, replacements, waits and blocks named only
+/// when there are some.
 pub fn summary_line(plan: &Plan) -> String {
     let summary = plan.summary();
     if !plan.has_changes() {
-        return match summary.no_op {
-            1 => "No changes: 1 campaign matches its file.".to_string(),
-            count => format!("No changes: {count} campaigns match their files."),
+        let counted = count_by_kind(plan.campaigns.iter().map(ResourcePlan::kind));
+        return if summary.no_op == 1 {
+            format!("No changes: {counted} matches its file.")
+        } else {
+            format!("No changes: {counted} match their files.")
         };
     }
     let mut parts = vec![format!("{} to create", summary.create), format!("{} to update", summary.update)];
+    for (count, what) in
+        [(summary.start, "to start"), (summary.stop, "to stop"), (summary.replace, "to replace")]
+    {
+        if count > 0 {
+            parts.push(format!("{count} {what}"));
+        }
+    }
     if summary.wait > 0 {
         parts.push(format!("{} to wait for", summary.wait));
     }
@@ -121,27 +135,27 @@ pub fn summary_line(plan: &Plan) -> String {
     format!("Plan: {}.", parts.join(", "))
 }
 
-/// Live campaigns that no file defines, after the plan.
-pub fn write_unmanaged(out: &mut dyn Write, unmanaged: &[crate::live::CampaignSummary]) -> io::Result<()> {
+/// Live campaigns and recommenders that no file defines, after the plan.
+pub fn write_unmanaged(out: &mut dyn Write, unmanaged: &[crate::plan::UnmanagedResource]) -> io::Result<()> {
     if unmanaged.is_empty() {
         return writeln!(
             out,
-            "\nNo unmanaged campaigns: every live campaign in these accounts and regions has a file."
+            "\nNo unmanaged campaigns or recommenders: every live one in these accounts and regions has a file."
         );
     }
     writeln!(
         out,
-        "\nUnmanaged: {} live {} that no file defines:",
-        unmanaged.len(),
-        if unmanaged.len() == 1 { "campaign" } else { "campaigns" }
+        "\nUnmanaged: {} that no file defines:",
+        count_by_kind(unmanaged.iter().map(|summary| summary.kind))
     )?;
-    let name_width = unmanaged.iter().map(|summary| summary.name.len()).max().unwrap_or(0);
+    let label = |summary: &crate::plan::UnmanagedResource| display_name(summary.kind, &summary.name);
+    let name_width = unmanaged.iter().map(|summary| label(summary).len()).max().unwrap_or(0);
     let status_width = unmanaged.iter().map(|summary| summary.status.as_str().len()).max().unwrap_or(0);
     for summary in unmanaged {
         writeln!(
             out,
             "  {:name_width$}  {:status_width$}  {}",
-            summary.name,
+            label(summary),
             summary.status.as_str(),
             super::import_command(&summary.arn)
         )?;

@@ -339,11 +339,15 @@ impl Emulator {
         self.persist();
     }
 
-    /// Adds the solutions and solution versions of `other` that the current state lacks, leaving
-    /// everything else (campaigns, tags, in-flight work) as it is.
-    pub fn add_missing_solutions(&self, other: &State) {
+    /// Adds the solutions, solution versions and dataset groups of `other` (what campaigns and
+    /// recommenders are made from) that the current state lacks, leaving everything else (campaigns,
+    /// recommenders, tags, in-flight work) as it is.
+    pub fn add_missing_sources(&self, other: &State) {
         {
             let mut state = lock(&self.inner.state);
+            for (arn, group) in &other.dataset_groups {
+                state.dataset_groups.entry(arn.clone()).or_insert_with(|| group.clone());
+            }
             for (arn, solution) in &other.solutions {
                 state.solutions.entry(arn.clone()).or_insert_with(|| solution.clone());
             }
