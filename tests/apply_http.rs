@@ -20,6 +20,11 @@ const SOLUTION: &str = "arn:aws:personalize:us-east-1:111122223333:solution/home
 const V1: &str = "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v1";
 const V2: &str = "arn:aws:personalize:us-east-1:111122223333:solution/home-recs/v2";
 const HOME: &str = "arn:aws:personalize:us-east-1:111122223333:campaign/home";
+const SHOP: &str = "arn:aws:personalize:us-east-1:111122223333:dataset-group/shop";
+const FOR_YOU: &str = "arn:aws:personalize:us-east-1:111122223333:recommender/shop-for-you";
+const POPULAR: &str = "arn:aws:personalize:us-east-1:111122223333:recommender/shop-popular";
+const RECIPE: &str = "arn:aws:personalize:::recipe/aws-ecomm-recommended-for-you";
+const VIEWS: &str = "arn:aws:personalize:::recipe/aws-ecomm-popular-items-by-views";
 
 fn seed() -> Value {
     json!({
@@ -35,7 +40,23 @@ fn seed() -> Value {
                 "rankingInfluence": { "FRESHNESS": 0.6 }
             },
             "tags": { "team": "discovery" }
-        }]
+        }],
+        "datasetGroups": [{ "datasetGroupArn": SHOP, "domain": "ECOMMERCE" }],
+        "recommenders": [
+            {
+                "name": "shop-for-you",
+                "datasetGroupArn": SHOP,
+                "recipeArn": RECIPE,
+                "recommenderConfig": {
+                    "minRecommendationRequestsPerSecond": 2,
+                    "itemExplorationConfig": { "explorationWeight": "0.4" },
+                    "trainingDataConfig": { "excludedDatasetColumns": { "Items": ["PRICE"] } },
+                    "enableMetadataWithRecommendations": true
+                },
+                "tags": { "team": "shop" }
+            },
+            { "name": "shop-popular", "datasetGroupArn": SHOP, "recipeArn": VIEWS, "status": "INACTIVE" }
+        ]
     })
 }
 
@@ -586,4 +607,318 @@ async fn the_poll_that_sees_active_is_the_last_describe() {
         .map(|call| call.time)
         .collect();
     assert_eq!(after_done.len(), 1, "one describe saw ACTIVE, and no second one followed: {after_done:?}");
+}
+
+// Recommenders: the same engine, the same guarantees.
+
+fn recommender(name: &str, recipe: &str, extra: &str) -> String {
+    format!("kind: Recommender\nname: {name}\ndatasetGroupArn: {SHOP}\nrecipeArn: {recipe}\n{extra}")
+}
+
+fn for_you(extra: &str) -> String {
+    recommender("shop-for-you", RECIPE, extra)
+}
+
+fn describe_recommender(running: &RunningEmulator, arn: &str) -> Value {
+    running.emulator.call("DescribeRecommender", &json!({ "recommenderArn": arn })).unwrap()["recommender"]
+        .clone()
+}
+
+fn rps(rps: u32) -> String {
+    format!("recommenderConfig:\n  minRecommendationRequestsPerSecond: {rps}\n")
+}
+
+#[tokio::test]
+async fn a_converged_recommender_makes_no_write_call() {
+    let running = emulator().await;
+    let run = run_apply(
+        &running,
+        &[&for_you(&format!("{}state: ACTIVE\ntags:\n  team: shop\n", rps(2)))],
+        Duration::from_secs(30),
+    )
+    .await;
+    assert_eq!(run.results, [ResourceResult::Unchanged]);
+    assert!(writes(&running).is_empty());
+}
+
+#[tokio::test]
+async fn a_recommender_update_sends_the_whole_config_with_unmanaged_values_kept() {
+    let running = emulator().await;
+    let run = run_apply(&running, &[&for_you(&rps(5))], Duration::from_secs(30)).await;
+    assert_eq!(run.results, [ResourceResult::Updated], "{:#?}", run.events);
+    let writes = writes(&running);
+    assert_eq!(operations(&writes), ["UpdateRecommender"]);
+    assert_eq!(
+        writes[0].input,
+        json!({
+            "recommenderArn": FOR_YOU,
+            "recommenderConfig": {
+                "itemExplorationConfig": { "explorationWeight": "0.4" },
+                "minRecommendationRequestsPerSecond": 5,
+                "trainingDataConfig": { "excludedDatasetColumns": { "Items": ["PRICE"] } },
+                "enableMetadataWithRecommendations": true
+            }
+        })
+    );
+    let live = describe_recommender(&running, FOR_YOU);
+    assert_eq!(live["recommenderConfig"]["minRecommendationRequestsPerSecond"], 5);
+    assert_eq!(
+        live["recommenderConfig"]["trainingDataConfig"]["excludedDatasetColumns"]["Items"],
+        json!(["PRICE"])
+    );
+    let statuses: Vec<&str> = run.events.iter().filter_map(|event| event.status.as_deref()).collect();
+    assert_eq!(statuses.last(), Some(&"update ACTIVE"), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn a_missing_recommender_is_created_with_its_tags_and_waited_for() {
+    let running = emulator().await;
+    let file = recommender(
+        "bought-together",
+        "arn:aws:personalize:::recipe/aws-ecomm-frequently-bought-together",
+        "tags:\n  team: shop\n",
+    );
+    let run = run_apply(&running, &[&file], Duration::from_secs(30)).await;
+    assert_eq!(run.results, [ResourceResult::Created], "{:#?}", run.events);
+    let writes = writes(&running);
+    assert_eq!(operations(&writes), ["CreateRecommender"]);
+    assert_eq!(writes[0].input["tags"], json!([{ "tagKey": "team", "tagValue": "shop" }]));
+    let arn = "arn:aws:personalize:us-east-1:111122223333:recommender/bought-together";
+    assert_eq!(describe_recommender(&running, arn)["status"], "ACTIVE");
+}
+
+#[tokio::test]
+async fn a_new_recommender_the_file_wants_stopped_is_created_then_stopped() {
+    let running = emulator().await;
+    let file = recommender("most-viewed", VIEWS, "state: INACTIVE\n");
+    let run = run_apply(&running, &[&file], Duration::from_secs(30)).await;
+    assert_eq!(run.results, [ResourceResult::Created], "{:#?}", run.events);
+    assert_eq!(operations(&writes(&running)), ["CreateRecommender", "StopRecommender"]);
+    let arn = "arn:aws:personalize:us-east-1:111122223333:recommender/most-viewed";
+    assert_eq!(describe_recommender(&running, arn)["status"], "INACTIVE");
+}
+
+#[tokio::test]
+async fn state_stops_and_starts_a_recommender() {
+    let running = emulator().await;
+    let run = run_apply(&running, &[&for_you("state: INACTIVE\n")], Duration::from_secs(30)).await;
+    assert_eq!(run.results, [ResourceResult::Stopped], "{:#?}", run.events);
+    assert_eq!(describe_recommender(&running, FOR_YOU)["status"], "INACTIVE");
+    let statuses: Vec<&str> = run.events.iter().filter_map(|event| event.status.as_deref()).collect();
+    assert_eq!(statuses.last(), Some(&"INACTIVE"), "{statuses:?}");
+    let run = run_apply(&running, &[&for_you("state: ACTIVE\n")], Duration::from_secs(30)).await;
+    assert_eq!(run.results, [ResourceResult::Started], "{:#?}", run.events);
+    assert_eq!(operations(&writes(&running)), ["StopRecommender", "StartRecommender"]);
+    assert_eq!(describe_recommender(&running, FOR_YOU)["status"], "ACTIVE");
+}
+
+#[tokio::test]
+async fn a_stopped_recommender_is_started_before_its_update() {
+    let running = emulator().await;
+    let file = recommender("shop-popular", VIEWS, &format!("state: ACTIVE\n{}", rps(3)));
+    let run = run_apply(&running, &[&file], Duration::from_secs(30)).await;
+    assert_eq!(run.results, [ResourceResult::Updated], "{:#?}", run.events);
+    assert_eq!(operations(&writes(&running)), ["StartRecommender", "UpdateRecommender"]);
+    let live = describe_recommender(&running, POPULAR);
+    assert_eq!(
+        (live["status"].as_str(), live["recommenderConfig"]["minRecommendationRequestsPerSecond"].as_i64()),
+        (Some("ACTIVE"), Some(3))
+    );
+}
+
+#[tokio::test]
+async fn a_stopped_recommender_that_should_stay_stopped_is_not_updated() {
+    let running = emulator().await;
+    let file = recommender("shop-popular", VIEWS, &rps(3));
+    let run = run_apply(&running, &[&file], Duration::from_secs(30)).await;
+    let [ResourceResult::Failed { reason }] = &run.results[..] else { panic!("{:?}", run.results) };
+    assert!(reason.contains("stopped (INACTIVE)") && reason.contains("state: ACTIVE"), "{reason}");
+    assert!(writes(&running).is_empty());
+}
+
+#[tokio::test]
+async fn a_replacement_is_refused_unless_the_file_allows_it() {
+    let running = emulator().await;
+    let file = recommender("shop-for-you", VIEWS, "");
+    let run = run_apply(&running, &[&file], Duration::from_secs(30)).await;
+    let [ResourceResult::Failed { reason }] = &run.results[..] else { panic!("{:?}", run.results) };
+    assert!(
+        reason.contains("recipeArn cannot change in place") && reason.contains("allowReplacement: true"),
+        "{reason}"
+    );
+    assert!(
+        running
+            .emulator
+            .requests()
+            .iter()
+            .all(|call| !call.operation.starts_with("Delete") && !call.operation.starts_with("Create"))
+    );
+
+    let allowed = recommender("shop-for-you", VIEWS, "allowReplacement: true\n");
+    let run = run_apply(&running, &[&allowed], Duration::from_secs(30)).await;
+    assert_eq!(run.results, [ResourceResult::Replaced], "{:#?}", run.events);
+    assert_eq!(operations(&writes(&running)), ["DeleteRecommender", "CreateRecommender"]);
+    assert_eq!(describe_recommender(&running, FOR_YOU)["recipeArn"], VIEWS);
+}
+
+#[tokio::test]
+async fn a_training_column_change_is_one_update() {
+    let running = emulator().await;
+    let file = for_you(
+        "recommenderConfig:\n  trainingDataConfig:\n    excludedDatasetColumns:\n      Items: [PRICE, COLOR]\n",
+    );
+    let run = run_apply(&running, &[&file], Duration::from_secs(30)).await;
+    assert_eq!(run.results, [ResourceResult::Updated], "{:#?}", run.events);
+    let sent = writes(&running);
+    assert_eq!(operations(&sent), ["UpdateRecommender"]);
+    assert_eq!(
+        sent[0].input["recommenderConfig"]["trainingDataConfig"]["excludedDatasetColumns"]["Items"],
+        json!(["PRICE", "COLOR"])
+    );
+    assert_eq!(
+        sent[0].input["recommenderConfig"]["minRecommendationRequestsPerSecond"], 2,
+        "unmanaged, kept"
+    );
+}
+
+#[tokio::test]
+async fn stale_reads_after_a_recommender_update_are_not_taken_for_its_result() {
+    let running = emulator().await;
+    running.emulator.fail_next_update(FOR_YOU, "old failure");
+    running.emulator.call("UpdateRecommender", &json!({ "recommenderArn": FOR_YOU, "recommenderConfig": { "minRecommendationRequestsPerSecond": 3 } })).unwrap();
+    running.emulator.finish_in_flight();
+    let run = run_apply_then(&running, &[&for_you(&rps(5))], Duration::from_secs(30), |running| {
+        running.emulator.set_stale_reads(3);
+    })
+    .await;
+    assert_eq!(run.results, [ResourceResult::Updated], "{:#?}", run.events);
+    assert_eq!(calls_of(&running, "UpdateRecommender"), [None], "sent once");
+    assert_eq!(
+        describe_recommender(&running, FOR_YOU)["recommenderConfig"]["minRecommendationRequestsPerSecond"],
+        5
+    );
+}
+
+#[tokio::test]
+async fn stale_reads_after_a_stop_are_not_visible_yet() {
+    let running = emulator().await;
+    let run =
+        run_apply_then(&running, &[&for_you("state: INACTIVE\n")], Duration::from_secs(30), |running| {
+            running.emulator.set_stale_reads(3);
+        })
+        .await;
+    assert_eq!(run.results, [ResourceResult::Stopped], "{:#?}", run.events);
+    assert_eq!(calls_of(&running, "StopRecommender"), [None]);
+}
+
+#[tokio::test]
+async fn lost_answers_on_recommender_writes_are_ours() {
+    let running = emulator().await;
+    let file = recommender(
+        "bought-together",
+        "arn:aws:personalize:::recipe/aws-ecomm-frequently-bought-together",
+        "",
+    );
+    let run = Scenario { client: impatient_client(), ..Scenario::default() }
+        .run(
+            &running,
+            &[&file, &for_you(&rps(6)), &recommender("shop-popular", VIEWS, "state: ACTIVE\n")],
+            |running| {
+                for operation in ["CreateRecommender", "UpdateRecommender", "StartRecommender"] {
+                    running.emulator.inject(operation, Some(1), FaultKind::LateAnswer { millis: 500 });
+                }
+            },
+        )
+        .await;
+    assert_eq!(
+        run.results,
+        [ResourceResult::Created, ResourceResult::Updated, ResourceResult::Started],
+        "{:#?}",
+        run.events
+    );
+    // Each: the attempt that landed (its answer lost), then the SDK's retry that met it; nothing else.
+    assert_eq!(
+        calls_of(&running, "CreateRecommender"),
+        [None, Some("ResourceAlreadyExistsException".to_string())]
+    );
+    assert_eq!(calls_of(&running, "UpdateRecommender"), [None, Some("ResourceInUseException".to_string())]);
+    assert_eq!(calls_of(&running, "StartRecommender"), [None, Some("ResourceInUseException".to_string())]);
+}
+
+#[tokio::test]
+async fn our_recommender_update_that_fails_is_reported_with_its_reason_and_not_resent() {
+    let running = emulator().await;
+    running.emulator.fail_next_update(FOR_YOU, "Not enough interactions");
+    let run = run_apply(&running, &[&for_you(&rps(4))], Duration::from_secs(30)).await;
+    let [ResourceResult::Failed { reason }] = &run.results[..] else { panic!("{:?}", run.results) };
+    assert_eq!(reason, "UpdateRecommender ended in CREATE FAILED: Not enough interactions");
+    assert_eq!(calls_of(&running, "UpdateRecommender"), [None]);
+}
+
+#[tokio::test]
+async fn someone_elses_recommender_update_that_fails_is_not_our_failure() {
+    let running = emulator().await;
+    running.emulator.fail_next_update(FOR_YOU, "their failure");
+    running.emulator.call("UpdateRecommender", &json!({ "recommenderArn": FOR_YOU, "recommenderConfig": { "minRecommendationRequestsPerSecond": 4 } })).unwrap();
+    let run = run_apply(&running, &[&for_you(&rps(6))], Duration::from_secs(30)).await;
+    assert_eq!(run.results, [ResourceResult::Updated], "{:#?}", run.events);
+    let sent = writes(&running);
+    assert_eq!(operations(&sent), ["UpdateRecommender"]);
+    assert_eq!(sent[0].input["recommenderConfig"]["minRecommendationRequestsPerSecond"], 6);
+    // What serves was kept, not what their failed update asked for.
+    assert_eq!(sent[0].input["recommenderConfig"]["enableMetadataWithRecommendations"], true);
+}
+
+#[tokio::test]
+async fn a_recommender_tag_rename_at_fifty_tags_removes_before_it_adds() {
+    let others: String = (0..49).map(|n| format!("  k{n}: v\n")).collect();
+    let running = emulator().await;
+    let keys: Vec<Value> = (0..49).map(|n| json!({ "tagKey": format!("k{n}"), "tagValue": "v" })).collect();
+    running.emulator.call("TagResource", &json!({ "resourceArn": FOR_YOU, "tags": keys })).unwrap();
+    let run =
+        run_apply(&running, &[&for_you(&format!("tags:\n  owner: shop\n{others}"))], Duration::from_secs(30))
+            .await;
+    assert_eq!(run.results, [ResourceResult::Updated], "{:#?}", run.events);
+    let tag_calls: Vec<(String, Option<String>)> = running
+        .emulator
+        .requests()
+        .into_iter()
+        .filter(|call| call.operation.ends_with("Resource") && call.operation != "ListTagsForResource")
+        .map(|call| (call.operation, call.error))
+        .collect();
+    assert_eq!(tag_calls, [("UntagResource".to_string(), None), ("TagResource".to_string(), None)]);
+    let tags = running.emulator.state().tags[FOR_YOU].clone();
+    assert_eq!(tags.len(), 50);
+    assert!(tags.contains_key("owner") && !tags.contains_key("team"));
+}
+
+#[tokio::test]
+async fn campaigns_and_recommenders_apply_together() {
+    let running = emulator().await;
+    let run = run_apply(
+        &running,
+        &[&home(5, ""), &for_you(&rps(4)), &recommender("shop-popular", VIEWS, "state: ACTIVE\n")],
+        Duration::from_secs(30),
+    )
+    .await;
+    assert_eq!(
+        run.results,
+        [ResourceResult::Updated, ResourceResult::Updated, ResourceResult::Started],
+        "{:#?}",
+        run.events
+    );
+    let mut sent: Vec<String> = writes(&running).into_iter().map(|call| call.operation).collect();
+    sent.sort();
+    assert_eq!(sent, ["StartRecommender", "UpdateCampaign", "UpdateRecommender"]);
+    // And now everything matches its file.
+    let run = run_apply(
+        &running,
+        &[&home(5, ""), &for_you(&rps(4)), &recommender("shop-popular", VIEWS, "state: ACTIVE\n")],
+        Duration::from_secs(30),
+    )
+    .await;
+    assert_eq!(
+        run.results,
+        [ResourceResult::Unchanged, ResourceResult::Unchanged, ResourceResult::Unchanged]
+    );
 }
