@@ -124,9 +124,10 @@ impl ResourceResult {
     }
 }
 
-/// One campaign's result.
+/// One campaign's or recommender's result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceReport {
+    pub kind: crate::spec::Kind,
     pub name: String,
     pub arn: String,
     pub result: ResourceResult,
@@ -189,7 +190,7 @@ pub async fn apply<A: PersonalizeApi + 'static>(
     let mut names = Vec::with_capacity(work.len());
     let mut task_index = HashMap::new();
     for (index, (loaded, plan)) in work.into_iter().enumerate() {
-        names.push((loaded.name().to_string(), loaded.arn.clone()));
+        names.push((loaded.kind(), loaded.name().to_string(), loaded.arn.clone()));
         let scheduler = scheduler.clone();
         let handle = tasks.spawn(async move { (index, scheduler.run(loaded, plan).await) });
         task_index.insert(handle.id(), index);
@@ -207,9 +208,9 @@ pub async fn apply<A: PersonalizeApi + 'static>(
                 } else {
                     "internal error: pz-apply's task for this campaign was cancelled"
                 };
-                tracing::error!(campaign = %names[index].0, %error, "an apply task ended abnormally");
+                tracing::error!(campaign = %names[index].1, %error, "an apply task ended abnormally");
                 let result = ResourceResult::Failed { reason: reason.to_string() };
-                scheduler.emit(&names[index].0, EventKind::Finished { result: result.clone() }, None);
+                scheduler.emit(&names[index].1, EventKind::Finished { result: result.clone() }, None);
                 results[index] = Some(result);
             }
         }
@@ -217,7 +218,8 @@ pub async fn apply<A: PersonalizeApi + 'static>(
     names
         .into_iter()
         .zip(results)
-        .map(|((name, arn), result)| ResourceReport {
+        .map(|((kind, name, arn), result)| ResourceReport {
+            kind,
             name,
             arn,
             result: result

@@ -352,7 +352,12 @@ fn write_summary(
             "elapsed_seconds": (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
             "interrupted": interrupted,
             "campaigns": reports.iter().map(|report| {
-                let mut entry = json!({ "campaign": report.name, "arn": report.arn, "result": report.result.label() });
+                let mut entry = json!({
+                    "kind": report.kind.as_str(),
+                    "campaign": report.name,
+                    "arn": report.arn,
+                    "result": report.result.label(),
+                });
                 match &report.result {
                     ResourceResult::Failed { reason } => entry["failure"] = json!(reason),
                     ResourceResult::Stale { changed } => entry["changed"] = json!(changed),
@@ -364,8 +369,10 @@ fn write_summary(
         });
         return writeln!(stdout, "{summary}");
     }
-    let width = reports.iter().map(|report| report.name.len()).max().unwrap_or(8).max(8);
-    writeln!(stdout, "\n{:width$}  RESULT", "CAMPAIGN")?;
+    let label = |report: &ResourceReport| crate::render::display_name(report.kind, &report.name);
+    let width = reports.iter().map(|report| label(report).len()).max().unwrap_or(8).max(8);
+    let mixed = reports.iter().any(|report| report.kind != crate::spec::Kind::Campaign);
+    writeln!(stdout, "\n{:width$}  RESULT", if mixed { "RESOURCE" } else { "CAMPAIGN" })?;
     for report in reports {
         let detail = match &report.result {
             ResourceResult::Failed { reason } => format!(": {reason}"),
@@ -377,13 +384,19 @@ fn write_summary(
             }
             _ => String::new(),
         };
-        writeln!(stdout, "{:width$}  {}{detail}", report.name, report.result.label())?;
+        writeln!(stdout, "{:width$}  {}{detail}", label(report), report.result.label())?;
     }
     let count = |label: &str| reports.iter().filter(|report| report.result.label() == label).count();
+    // Recommenders' own results, named only when there are some.
+    let lifecycle: String = ["started", "stopped", "replaced"]
+        .into_iter()
+        .filter(|label| count(label) > 0)
+        .map(|label| format!(", {} {label}", count(label)))
+        .collect();
     writeln!(
         stdout,
-        "\nApply finished in {:.0}s: {} created, {} updated, {} waited, {} unchanged, {} failed, {} stale, {} timed \
-         out{}.",
+        "\nApply finished in {:.0}s: {} created, {} updated{lifecycle}, {} waited, {} unchanged, {} failed, {} stale, \
+         {} timed out{}.",
         elapsed.as_secs_f64(),
         count("created"),
         count("updated"),
