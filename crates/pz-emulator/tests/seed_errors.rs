@@ -54,3 +54,28 @@ fn json_seeds_are_located_too() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_recommender_the_api_refuses_points_at_its_name() {
+    let text = "datasetGroups:\n  - datasetGroupArn: arn:aws:personalize:us-east-1:111122223333:dataset-group/shop\n    \
+                domain: ECOMMERCE\nrecommenders:\n  - name: picks\n    datasetGroupArn: \
+                arn:aws:personalize:us-east-1:111122223333:dataset-group/shop\n    recipeArn: \
+                arn:aws:personalize:::recipe/aws-vod-top-picks\n";
+    let (code, stderr) = emulator_with_seed("seed.yaml", text);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.starts_with("seed.yaml:5:11: error: recommender `picks`: InvalidInputException"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("is not a use case of the ECOMMERCE domain"), "{stderr}");
+}
+
+#[test]
+fn a_bad_dataset_group_arn_points_at_its_value() {
+    let (code, stderr) = emulator_with_seed("seed.yaml", "datasetGroups:\n  - datasetGroupArn: shop\n");
+    assert_eq!(code, 1);
+    assert!(
+        stderr.starts_with("seed.yaml:2:22: error: dataset group shop is not a dataset group ARN"),
+        "{stderr}"
+    );
+}
