@@ -185,7 +185,7 @@ impl Reconcile {
         let last_status = plan.observed.live.as_ref().map(|live| live.progress().status_label());
         Reconcile {
             loaded,
-            review: plan.versions.clone(),
+            review: plan.versions.as_deref().cloned(),
             timing,
             phase: Phase::Decide { plan: Box::new(plan), observed_at, shown: true },
             history: History::default(),

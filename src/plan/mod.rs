@@ -208,7 +208,8 @@ pub struct ResourcePlan {
     /// ([`ResourceSpec::to_document`] gives it in the file's format).
     pub desired_spec: ResourceSpec,
     /// What the versions of a change of serving version are, and whether the file's guard lets it through.
-    pub versions: Option<versions::VersionReview>,
+    /// Boxed: most plans have none, and a plan of thousands of campaigns holds every plan.
+    pub versions: Option<Box<versions::VersionReview>>,
 }
 
 impl ResourcePlan {

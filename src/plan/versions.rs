@@ -302,7 +302,7 @@ pub fn apply_review(plan: &mut ResourcePlan, review: VersionReview) {
                 .to_string(),
         );
     }
-    plan.versions = Some(review);
+    plan.versions = Some(Box::new(review));
 }
 
 /// The review of the plan the user saw, held against a plan decided again later (after the prompt, or
