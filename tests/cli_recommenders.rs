@@ -247,3 +247,43 @@ async fn status_and_unmanaged_show_recommenders() {
         "{stdout}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_plan_of_a_recommender_applies_only_while_it_is_fresh() {
+    let running = support::start_emulator_timed(seed(), 0.2).await;
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "for-you.yaml",
+        &recommender("shop-for-you", RECIPE, "recommenderConfig:\n  minRecommendationRequestsPerSecond: 3\n"),
+    );
+    let mut plan = support::pz_apply_against(dir.path(), &running);
+    plan.args(["plan", "--out", "plan.json"]);
+    assert_eq!(support::output(plan).await.0, 0);
+
+    // Someone stops the recommender after the plan was saved.
+    running.emulator.call("StopRecommender", &json!({ "recommenderArn": FOR_YOU })).unwrap();
+    running.emulator.finish_in_flight();
+    let mut stale = support::pz_apply_against(dir.path(), &running);
+    stale.args(["apply", "--plan", "plan.json"]);
+    let (code, _, stderr) = support::output(stale).await;
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("shop-for-you: ") && stderr.contains("status: \"ACTIVE\" -> \"INACTIVE\""),
+        "{stderr}"
+    );
+    assert!(support::write_operations(&running).is_empty());
+
+    running.emulator.call("StartRecommender", &json!({ "recommenderArn": FOR_YOU })).unwrap();
+    running.emulator.finish_in_flight();
+    let mut plan = support::pz_apply_against(dir.path(), &running);
+    plan.args(["plan", "--out", "plan.json"]);
+    assert_eq!(support::output(plan).await.0, 0);
+    let mut apply = support::pz_apply_against(dir.path(), &running);
+    apply.args(["apply", "--plan", "plan.json", "--poll-interval", "100ms"]);
+    let (code, stdout, stderr) = support::output(apply).await;
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(support::write_operations(&running), ["UpdateRecommender"]);
+    let live = running.emulator.call("DescribeRecommender", &json!({ "recommenderArn": FOR_YOU })).unwrap();
+    assert_eq!(live["recommender"]["recommenderConfig"]["minRecommendationRequestsPerSecond"], 3);
+}

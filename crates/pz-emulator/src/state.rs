@@ -247,6 +247,39 @@ impl Campaign {
     }
 }
 
+/// The moving parts of a campaign's or recommender's latest update.
+struct UpdateProgress<'u> {
+    job: &'u mut Option<Job>,
+    status: &'u mut String,
+    failure_reason: &'u mut Option<String>,
+    last_updated: &'u mut f64,
+}
+
+impl UpdateProgress<'_> {
+    /// Moves the update along to `now`: pending, in progress, then ACTIVE or CREATE FAILED. Returns when
+    /// it became ACTIVE, if it just did: from then on the resource serves the update's values.
+    fn advance(self, now: f64) -> Option<f64> {
+        let job = self.job.clone()?;
+        if !job.is_done(now) {
+            *self.status = if job.is_pending(now) { CREATE_PENDING } else { CREATE_IN_PROGRESS }.to_string();
+            return None;
+        }
+        *self.job = None;
+        *self.last_updated = job.finishes;
+        match job.outcome {
+            Outcome::Active => {
+                *self.status = ACTIVE.to_string();
+                Some(job.finishes)
+            }
+            Outcome::Failed { reason } => {
+                *self.status = CREATE_FAILED.to_string();
+                *self.failure_reason = Some(reason);
+                None
+            }
+        }
+    }
+}
+
 /// Everything the emulator holds; serialised whole to the state file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -293,27 +326,18 @@ impl State {
                 }
             }
             let Some(update) = campaign.latest_campaign_update.as_mut() else { continue };
-            let Some(job) = update.job.clone() else { continue };
-            if !job.is_done(now) {
-                update.status =
-                    if job.is_pending(now) { CREATE_PENDING } else { CREATE_IN_PROGRESS }.to_string();
-                continue;
-            }
-            update.job = None;
-            update.last_updated_date_time = job.finishes;
-            match job.outcome {
-                Outcome::Active => {
-                    update.status = ACTIVE.to_string();
-                    // Only now does the campaign serve the new values.
-                    campaign.solution_version_arn = update.solution_version_arn.clone();
-                    campaign.min_provisioned_tps = update.min_provisioned_tps;
-                    campaign.campaign_config = update.campaign_config.clone();
-                    campaign.last_updated_date_time = job.finishes;
-                }
-                Outcome::Failed { reason } => {
-                    update.status = CREATE_FAILED.to_string();
-                    update.failure_reason = Some(reason);
-                }
+            let progress = UpdateProgress {
+                job: &mut update.job,
+                status: &mut update.status,
+                failure_reason: &mut update.failure_reason,
+                last_updated: &mut update.last_updated_date_time,
+            };
+            if let Some(finished) = progress.advance(now) {
+                // Only now does the campaign serve the new values.
+                campaign.solution_version_arn = update.solution_version_arn.clone();
+                campaign.min_provisioned_tps = update.min_provisioned_tps;
+                campaign.campaign_config = update.campaign_config.clone();
+                campaign.last_updated_date_time = finished;
             }
         }
         for arn in deleted {
@@ -344,25 +368,16 @@ impl State {
                 }
             }
             let Some(update) = recommender.latest_recommender_update.as_mut() else { continue };
-            let Some(job) = update.job.clone() else { continue };
-            if !job.is_done(now) {
-                update.status =
-                    if job.is_pending(now) { CREATE_PENDING } else { CREATE_IN_PROGRESS }.to_string();
-                continue;
-            }
-            update.job = None;
-            update.last_updated_date_time = job.finishes;
-            match job.outcome {
-                Outcome::Active => {
-                    update.status = ACTIVE.to_string();
-                    // The old config serves until the update is ACTIVE.
-                    recommender.recommender_config = update.recommender_config.clone();
-                    recommender.last_updated_date_time = job.finishes;
-                }
-                Outcome::Failed { reason } => {
-                    update.status = CREATE_FAILED.to_string();
-                    update.failure_reason = Some(reason);
-                }
+            let progress = UpdateProgress {
+                job: &mut update.job,
+                status: &mut update.status,
+                failure_reason: &mut update.failure_reason,
+                last_updated: &mut update.last_updated_date_time,
+            };
+            if let Some(finished) = progress.advance(now) {
+                // The old config serves until the update is ACTIVE.
+                recommender.recommender_config = update.recommender_config.clone();
+                recommender.last_updated_date_time = finished;
             }
         }
         for arn in deleted {
