@@ -922,3 +922,23 @@ async fn campaigns_and_recommenders_apply_together() {
         [ResourceResult::Unchanged, ResourceResult::Unchanged, ResourceResult::Unchanged]
     );
 }
+
+#[tokio::test]
+async fn a_tag_change_made_while_the_prompt_was_open_is_never_reverted() {
+    let running = emulator().await;
+    let run = Scenario { fresh_for: Duration::ZERO, ..Scenario::default() }
+        .run(&running, &[&for_you("tags:\n  team: search\n")], |running| {
+            // A colleague retags the recommender while apply's prompt is open.
+            running
+                .emulator
+                .call(
+                    "TagResource",
+                    &json!({ "resourceArn": FOR_YOU, "tags": [{ "tagKey": "owner", "tagValue": "ml" }] }),
+                )
+                .unwrap();
+        })
+        .await;
+    let [ResourceResult::Stale { changed }] = &run.results[..] else { panic!("{:?}", run.results) };
+    assert!(changed.iter().any(|line| line.contains("tags.owner")), "{changed:?}");
+    assert!(writes(&running).is_empty(), "nothing sent from the old observation");
+}

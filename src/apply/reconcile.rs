@@ -309,8 +309,8 @@ impl Reconcile {
             });
             return None;
         }
-        let writes_now =
-            plan.request.is_some() && (plan.action == Action::Create || plan.in_flight.is_none());
+        // Any write, tag calls alone included, waits for a fresh read after a prompt.
+        let writes_now = plan.sends_writes() && (plan.action == Action::Create || plan.in_flight.is_none());
         if shown && writes_now && now.saturating_duration_since(observed_at) > self.timing.fresh_for {
             self.phase = Phase::Recheck { shown: Box::new(plan) };
             return None;
