@@ -316,7 +316,8 @@ impl Reconcile {
             return None;
         }
         let waiting = |ours, lost| Phase::Waiting { ours, since: now, polls: 0, unseen_since: None, lost };
-        if plan.action == Action::Blocked || (plan.action == Action::Replace && plan.request.is_none()) {
+        // Blocked, or a replacement the file does not allow: a reason, and nothing to send.
+        if plan.action == Action::Blocked || (plan.blocked_reason.is_some() && plan.request.is_none()) {
             self.phase = Phase::Done(ResourceResult::Failed {
                 reason: plan.blocked_reason.clone().unwrap_or_else(|| "blocked".to_string()),
             });

@@ -330,10 +330,10 @@ pub(super) fn decide(loaded: &LoadedResource, spec: &RecommenderSpec, observed: 
         return plan;
     };
     let Some(live) = live_resource.as_recommender() else { return plan };
-    plan.desired_document = document(&desired);
     if let Some(reason) = lifecycle_block(live_resource, Kind::Recommender) {
         plan.action = Action::Blocked;
         plan.blocked_reason = Some(reason);
+        plan.desired_document = document(&desired);
         return plan;
     }
     let config = live.update_in_flight().and_then(|update| update.config.as_ref()).or(live.config.as_ref());
@@ -343,10 +343,10 @@ pub(super) fn decide(loaded: &LoadedResource, spec: &RecommenderSpec, observed: 
     plan.notes = notes_for(&plan.changes);
     let (action, request) = next_call(&mut plan, spec, &desired, live, config);
     conclude(&mut plan, live_resource, action, request);
+    // The diff documents serve only recommenders with something to show, as for campaigns.
     if plan.action != Action::NoOp {
+        plan.desired_document = document(&desired);
         plan.live_document = Some(document(&current));
-    } else {
-        plan.desired_document = Value::Null;
     }
     plan
 }

@@ -348,12 +348,9 @@ fn present(body: &mut Value, failure_reason: Option<&String>) {
     }
 }
 
-pub fn describe(state: &mut State, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let mut checks = Checks::new(input);
-    let arn = checks.arn("recommenderArn", true)?.unwrap_or_default();
-    checks.finish()?;
-    let recommender = recommender(state, &arn)?;
-    let mut body = json!({
+/// A recommender as ListRecommenders reports it (RecommenderSummary); DescribeRecommender says more.
+fn summary(recommender: &Recommender) -> Value {
+    json!({
         "name": recommender.name,
         "recommenderArn": recommender.recommender_arn,
         "datasetGroupArn": recommender.dataset_group_arn,
@@ -362,7 +359,15 @@ pub fn describe(state: &mut State, input: &Map<String, Value>) -> Result<Value, 
         "status": recommender.status,
         "creationDateTime": recommender.creation_date_time,
         "lastUpdatedDateTime": recommender.last_updated_date_time,
-    });
+    })
+}
+
+pub fn describe(state: &mut State, input: &Map<String, Value>) -> Result<Value, ApiError> {
+    let mut checks = Checks::new(input);
+    let arn = checks.arn("recommenderArn", true)?.unwrap_or_default();
+    checks.finish()?;
+    let recommender = recommender(state, &arn)?;
+    let mut body = summary(recommender);
     present(&mut body, recommender.failure_reason.as_ref());
     if recommender.status == ACTIVE || recommender.status == INACTIVE {
         body["modelMetrics"] = json!(recommender.model_metrics);
@@ -392,18 +397,7 @@ pub fn list(state: &mut State, input: &Map<String, Value>, region: Option<&str>)
             })
         })
         .filter(|recommender| group.as_ref().is_none_or(|group| &recommender.dataset_group_arn == group))
-        .map(|recommender| {
-            json!({
-                "name": recommender.name,
-                "recommenderArn": recommender.recommender_arn,
-                "datasetGroupArn": recommender.dataset_group_arn,
-                "recipeArn": recommender.recipe_arn,
-                "recommenderConfig": recommender.recommender_config,
-                "status": recommender.status,
-                "creationDateTime": recommender.creation_date_time,
-                "lastUpdatedDateTime": recommender.last_updated_date_time,
-            })
-        })
+        .map(summary)
         .collect();
     let (items, next) = page(&mut checks, summaries)?;
     checks.finish()?;
