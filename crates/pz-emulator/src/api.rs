@@ -34,8 +34,12 @@ impl ApiError {
     pub(crate) fn in_use(message: impl Into<String>) -> Self {
         ApiError::new("ResourceInUseException", 400, message)
     }
-    fn serialization(message: impl Into<String>) -> Self {
+    pub(crate) fn serialization(message: impl Into<String>) -> Self {
         ApiError::new("SerializationException", 400, message)
+    }
+    /// A member of the wrong JSON type: `what` is "a string", "a map", ...
+    pub(crate) fn expected(what: &str, member: &str) -> Self {
+        ApiError::serialization(format!("Expected {what} for member '{member}'"))
     }
 }
 
@@ -138,6 +142,18 @@ pub(crate) struct Checks<'a> {
     pub(crate) violations: Vec<String>,
 }
 
+/// A list of strings; any other JSON is a serialization error, as on the wire.
+pub(crate) fn string_list(value: &Value, member: &str) -> Result<Vec<String>, ApiError> {
+    let Value::Array(items) = value else {
+        return Err(ApiError::expected("a list", member));
+    };
+    items
+        .iter()
+        .map(|item| item.as_str().map(str::to_string))
+        .collect::<Option<_>>()
+        .ok_or_else(|| ApiError::expected("a list of strings", member))
+}
+
 impl<'a> Checks<'a> {
     pub(crate) fn new(input: &'a Map<String, Value>) -> Self {
         Checks { input, violations: Vec::new() }
@@ -146,6 +162,29 @@ impl<'a> Checks<'a> {
     pub(crate) fn violation(&mut self, value: &str, member: &str, constraint: &str) {
         self.violations
             .push(format!("Value '{value}' at '{member}' failed to satisfy constraint: {constraint}"));
+    }
+
+    pub(crate) fn missing(&mut self, member: &str) {
+        self.violations
+            .push(format!("Value null at '{member}' failed to satisfy constraint: Member must not be null"));
+    }
+
+    /// A structure member: `None` when absent (a violation if `required`).
+    pub(crate) fn structure(
+        &mut self,
+        member: &str,
+        required: bool,
+    ) -> Result<Option<&'a Map<String, Value>>, ApiError> {
+        match self.input.get(member) {
+            None | Some(Value::Null) => {
+                if required {
+                    self.missing(member);
+                }
+                Ok(None)
+            }
+            Some(Value::Object(map)) => Ok(Some(map)),
+            Some(_) => Err(ApiError::expected("a structure", member)),
+        }
     }
 
     /// A string member; wrong JSON types are a serialization error, as on the wire.
@@ -158,9 +197,7 @@ impl<'a> Checks<'a> {
         match self.input.get(member) {
             None | Some(Value::Null) => {
                 if required {
-                    self.violations.push(format!(
-                        "Value null at '{member}' failed to satisfy constraint: Member must not be null"
-                    ));
+                    self.missing(member);
                 }
                 Ok(None)
             }
@@ -174,7 +211,7 @@ impl<'a> Checks<'a> {
                 }
                 Ok(Some(text.clone()))
             }
-            Some(_) => Err(ApiError::serialization(format!("Expected a string for member '{member}'"))),
+            Some(_) => Err(ApiError::expected("a string", member)),
         }
     }
 
@@ -243,12 +280,8 @@ impl<'a> Checks<'a> {
     }
 
     fn campaign_config(&mut self) -> Result<Option<CampaignConfig>, ApiError> {
-        let config = match self.input.get("campaignConfig") {
-            None | Some(Value::Null) => return Ok(None),
-            Some(Value::Object(config)) => config,
-            Some(_) => {
-                return Err(ApiError::serialization("Expected a structure for member 'campaignConfig'"));
-            }
+        let Some(config) = self.structure("campaignConfig", false)? else {
+            return Ok(None);
         };
         let mut result = CampaignConfig::default();
         for (key, value) in config {
@@ -268,10 +301,10 @@ impl<'a> Checks<'a> {
                     result.ranking_influence = Some(self.ranking(&member, map)?)
                 }
                 ("enableMetadataWithRecommendations" | "syncWithLatestSolutionVersion", _) => {
-                    return Err(ApiError::serialization(format!("Expected a boolean for member '{member}'")));
+                    return Err(ApiError::expected("a boolean", &member));
                 }
                 ("itemExplorationConfig" | "rankingInfluence", _) => {
-                    return Err(ApiError::serialization(format!("Expected a map for member '{member}'")));
+                    return Err(ApiError::expected("a map", &member));
                 }
                 // Unknown members are ignored on the wire, as AWS's JSON protocols do.
                 _ => {}
@@ -291,9 +324,7 @@ impl<'a> Checks<'a> {
         let mut result = BTreeMap::new();
         for (key, value) in map {
             let Value::String(text) = value else {
-                return Err(ApiError::serialization(format!(
-                    "Expected a string for member '{member}.{key}'"
-                )));
+                return Err(ApiError::expected("a string", &format!("{member}.{key}")));
             };
             let number = text.trim().parse::<f64>().ok().filter(|n| n.is_finite());
             let in_range = match key.as_str() {
@@ -316,9 +347,7 @@ impl<'a> Checks<'a> {
         let mut result = BTreeMap::new();
         for (key, value) in map {
             let Some(number) = value.as_f64() else {
-                return Err(ApiError::serialization(format!(
-                    "Expected a number for member '{member}.{key}'"
-                )));
+                return Err(ApiError::expected("a number", &format!("{member}.{key}")));
             };
             if key != "POPULARITY" && key != "FRESHNESS" {
                 self.violation(
@@ -343,7 +372,7 @@ impl<'a> Checks<'a> {
         let list = match self.input.get(member) {
             None | Some(Value::Null) => return Ok(Vec::new()),
             Some(Value::Array(list)) => list,
-            Some(_) => return Err(ApiError::serialization(format!("Expected a list for member '{member}'"))),
+            Some(_) => return Err(ApiError::expected("a list", member)),
         };
         let mut tags = Vec::new();
         for (index, item) in list.iter().enumerate() {
@@ -355,10 +384,7 @@ impl<'a> Checks<'a> {
             let value = match value {
                 Some(Value::String(value)) => value.clone(),
                 None | Some(Value::Null) => {
-                    self.violations.push(format!(
-                        "Value null at '{member}.{}.member.tagValue' failed to satisfy constraint: Member must not be null",
-                        index + 1
-                    ));
+                    self.missing(&format!("{member}.{}.member.tagValue", index + 1));
                     String::new()
                 }
                 Some(_) => {
@@ -651,9 +677,19 @@ fn add_present(body: &mut Value, config: Option<&CampaignConfig>, failure_reason
     if let Some(config) = config {
         body["campaignConfig"] = json!(config);
     }
+    add_failure_reason(body, failure_reason);
+}
+
+/// `failureReason` is on the wire only when there is one.
+pub(crate) fn add_failure_reason(body: &mut Value, failure_reason: Option<&String>) {
     if let Some(reason) = failure_reason {
         body["failureReason"] = json!(reason);
     }
+}
+
+/// Whether `arn` is in the region a list request was signed for (every region when unknown).
+pub(crate) fn in_region(arn: &str, region: Option<&str>) -> bool {
+    region.is_none_or(|region| split_arn(arn).is_some_and(|arn| arn.region == region))
 }
 
 /// One page of `items` from the offset in the request's `nextToken`, and the token of the next page.
@@ -685,11 +721,7 @@ fn list_campaigns(
     let summaries: Vec<Value> = state
         .campaigns
         .values()
-        .filter(|campaign| {
-            region.is_none_or(|region| {
-                split_arn(&campaign.campaign_arn).is_some_and(|arn| arn.region == region)
-            })
-        })
+        .filter(|campaign| in_region(&campaign.campaign_arn, region))
         .filter(|campaign| {
             solution.as_ref().is_none_or(|solution| {
                 solution_of(&campaign.solution_version_arn).is_some_and(|(arn, _)| &arn == solution)
@@ -703,9 +735,7 @@ fn list_campaigns(
                 "creationDateTime": campaign.creation_date_time,
                 "lastUpdatedDateTime": campaign.last_updated_date_time,
             });
-            if let Some(reason) = &campaign.failure_reason {
-                summary["failureReason"] = json!(reason);
-            }
+            add_failure_reason(&mut summary, campaign.failure_reason.as_ref());
             summary
         })
         .collect();
@@ -817,9 +847,7 @@ fn tag_resource(state: &mut State, input: &Map<String, Value>) -> Result<Value, 
     let mut checks = Checks::new(input);
     let arn = checks.arn("resourceArn", true)?.unwrap_or_default();
     if !input.contains_key("tags") {
-        checks
-            .violations
-            .push("Value null at 'tags' failed to satisfy constraint: Member must not be null".into());
+        checks.missing("tags");
     }
     let tags = checks.tags("tags")?;
     checks.finish()?;
@@ -842,19 +870,12 @@ fn tag_resource(state: &mut State, input: &Map<String, Value>) -> Result<Value, 
 fn untag_resource(state: &mut State, input: &Map<String, Value>) -> Result<Value, ApiError> {
     let mut checks = Checks::new(input);
     let arn = checks.arn("resourceArn", true)?.unwrap_or_default();
-    let keys: Vec<String> = match input.get("tagKeys") {
-        Some(Value::Array(keys)) => keys
-            .iter()
-            .map(|key| key.as_str().map(str::to_string))
-            .collect::<Option<_>>()
-            .ok_or_else(|| ApiError::serialization("Expected a list of strings for member 'tagKeys'"))?,
+    let keys = match input.get("tagKeys") {
         None | Some(Value::Null) => {
-            checks
-                .violations
-                .push("Value null at 'tagKeys' failed to satisfy constraint: Member must not be null".into());
+            checks.missing("tagKeys");
             Vec::new()
         }
-        Some(_) => return Err(ApiError::serialization("Expected a list for member 'tagKeys'")),
+        Some(keys) => string_list(keys, "tagKeys")?,
     };
     for (index, key) in keys.iter().enumerate() {
         checks.tag_key(&format!("tagKeys.{}.member", index + 1), key);

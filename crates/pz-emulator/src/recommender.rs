@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::api::{ApiError, Checks, MAX_TAGS, Timing, outcome_for, page, split_arn, with_token};
+use crate::api::{
+    ApiError, Checks, MAX_TAGS, Timing, add_failure_reason, in_region, outcome_for, page, split_arn,
+    string_list, with_token,
+};
 use crate::state::{
     ACTIVE, CREATE_PENDING, INACTIVE, Job, Outcome, Recommender, RecommenderConfig, RecommenderUpdate, State,
     TrainingDataConfig, Transition,
@@ -47,26 +50,9 @@ fn recipe_domain(recipe_arn: &str) -> Option<&'static str> {
 impl Checks<'_> {
     /// `recommenderConfig`: `None` when absent.
     fn recommender_config(&mut self, required: bool) -> Result<Option<RecommenderConfig>, ApiError> {
-        let config = match self.input.get("recommenderConfig") {
-            None | Some(Value::Null) => {
-                if required {
-                    self.violations.push(
-                        "Value null at 'recommenderConfig' failed to satisfy constraint: Member must not be null"
-                            .to_string(),
-                    );
-                }
-                return Ok(None);
-            }
-            Some(Value::Object(config)) => config,
-            Some(_) => {
-                return Err(ApiError::new(
-                    "SerializationException",
-                    400,
-                    "Expected a structure for member 'recommenderConfig'",
-                ));
-            }
+        let Some(config) = self.structure("recommenderConfig", required)? else {
+            return Ok(None);
         };
-        let serialization = |message: String| ApiError::new("SerializationException", 400, message);
         let mut result = RecommenderConfig::default();
         for (key, value) in config {
             let member = format!("recommenderConfig.{key}");
@@ -77,7 +63,7 @@ impl Checks<'_> {
                 }
                 ("minRecommendationRequestsPerSecond", Value::Number(number)) => {
                     let Some(n) = number.as_i64() else {
-                        return Err(serialization(format!("Expected an integer for member '{member}'")));
+                        return Err(ApiError::expected("an integer", &member));
                     };
                     if n < 1 {
                         self.violation(
@@ -95,13 +81,13 @@ impl Checks<'_> {
                     result.training_data_config = Some(self.training_data(&member, map)?)
                 }
                 ("enableMetadataWithRecommendations", _) => {
-                    return Err(serialization(format!("Expected a boolean for member '{member}'")));
+                    return Err(ApiError::expected("a boolean", &member));
                 }
                 ("minRecommendationRequestsPerSecond", _) => {
-                    return Err(serialization(format!("Expected an integer for member '{member}'")));
+                    return Err(ApiError::expected("an integer", &member));
                 }
                 ("itemExplorationConfig" | "trainingDataConfig", _) => {
-                    return Err(serialization(format!("Expected a map for member '{member}'")));
+                    return Err(ApiError::expected("a map", &member));
                 }
                 // Unknown members are ignored on the wire, as AWS's JSON protocols do.
                 _ => {}
@@ -124,11 +110,7 @@ impl Checks<'_> {
                 _ => continue,
             };
             let Value::Object(by_type) = value else {
-                return Err(ApiError::new(
-                    "SerializationException",
-                    400,
-                    format!("Expected a map for member '{member}.{key}'"),
-                ));
+                return Err(ApiError::expected("a map", &format!("{member}.{key}")));
             };
             let mut parsed = BTreeMap::new();
             for (dataset_type, names) in by_type {
@@ -138,28 +120,7 @@ impl Checks<'_> {
                         DATASET_TYPES.join(", ")
                     ));
                 }
-                let names: Vec<String> = match names {
-                    Value::Array(names) => names
-                        .iter()
-                        .map(|name| name.as_str().map(str::to_string))
-                        .collect::<Option<_>>()
-                        .ok_or_else(|| {
-                            ApiError::new(
-                                "SerializationException",
-                                400,
-                                format!(
-                                    "Expected a list of strings for member '{member}.{key}.{dataset_type}'"
-                                ),
-                            )
-                        })?,
-                    _ => {
-                        return Err(ApiError::new(
-                            "SerializationException",
-                            400,
-                            format!("Expected a list for member '{member}.{key}.{dataset_type}'"),
-                        ));
-                    }
-                };
+                let names = string_list(names, &format!("{member}.{key}.{dataset_type}"))?;
                 if names.len() > 50 {
                     self.violation(
                         "[...]",
@@ -180,6 +141,18 @@ fn recommender<'s>(state: &'s mut State, arn: &str) -> Result<&'s mut Recommende
         .recommenders
         .get_mut(arn)
         .ok_or_else(|| ApiError::not_found(format!("Could not find recommender with ARN {arn}")))
+}
+
+/// The recommender that a request naming only `recommenderArn` is about.
+fn named_recommender<'s>(
+    state: &'s mut State,
+    input: &Map<String, Value>,
+) -> Result<(String, &'s mut Recommender), ApiError> {
+    let mut checks = Checks::new(input);
+    let arn = checks.arn("recommenderArn", true)?.unwrap_or_default();
+    checks.finish()?;
+    let recommender = recommender(state, &arn)?;
+    Ok((arn, recommender))
 }
 
 pub fn create(
@@ -306,10 +279,7 @@ pub fn start_or_stop(
     now: f64,
     transition: Transition,
 ) -> Result<Value, ApiError> {
-    let mut checks = Checks::new(input);
-    let arn = checks.arn("recommenderArn", true)?.unwrap_or_default();
-    checks.finish()?;
-    let recommender = recommender(state, &arn)?;
+    let (arn, recommender) = named_recommender(state, input)?;
     let from = if transition == Transition::Start { INACTIVE } else { ACTIVE };
     if recommender.is_busy() || recommender.status != from {
         let operation = if transition == Transition::Start { "started" } else { "stopped" };
@@ -330,22 +300,13 @@ pub fn delete(
     input: &Map<String, Value>,
     now: f64,
 ) -> Result<Value, ApiError> {
-    let mut checks = Checks::new(input);
-    let arn = checks.arn("recommenderArn", true)?.unwrap_or_default();
-    checks.finish()?;
-    let recommender = recommender(state, &arn)?;
+    let (arn, recommender) = named_recommender(state, input)?;
     if recommender.is_busy() {
         return Err(ApiError::in_use(format!("Recommender {arn} is {}", recommender.status)));
     }
     recommender.job = Some((Transition::Delete, Job::new(now, timing.transition_seconds, Outcome::Active)));
     state.advance(now);
     Ok(json!({}))
-}
-
-fn present(body: &mut Value, failure_reason: Option<&String>) {
-    if let Some(reason) = failure_reason {
-        body["failureReason"] = json!(reason);
-    }
 }
 
 /// A recommender as ListRecommenders reports it (RecommenderSummary); DescribeRecommender says more.
@@ -363,12 +324,9 @@ fn summary(recommender: &Recommender) -> Value {
 }
 
 pub fn describe(state: &mut State, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let mut checks = Checks::new(input);
-    let arn = checks.arn("recommenderArn", true)?.unwrap_or_default();
-    checks.finish()?;
-    let recommender = recommender(state, &arn)?;
+    let (_, recommender) = named_recommender(state, input)?;
     let mut body = summary(recommender);
-    present(&mut body, recommender.failure_reason.as_ref());
+    add_failure_reason(&mut body, recommender.failure_reason.as_ref());
     if recommender.status == ACTIVE || recommender.status == INACTIVE {
         body["modelMetrics"] = json!(recommender.model_metrics);
     }
@@ -379,7 +337,7 @@ pub fn describe(state: &mut State, input: &Map<String, Value>) -> Result<Value, 
             "creationDateTime": update.creation_date_time,
             "lastUpdatedDateTime": update.last_updated_date_time,
         });
-        present(&mut summary, update.failure_reason.as_ref());
+        add_failure_reason(&mut summary, update.failure_reason.as_ref());
         body["latestRecommenderUpdate"] = summary;
     }
     Ok(json!({ "recommender": body }))
@@ -391,11 +349,7 @@ pub fn list(state: &mut State, input: &Map<String, Value>, region: Option<&str>)
     let summaries: Vec<Value> = state
         .recommenders
         .values()
-        .filter(|recommender| {
-            region.is_none_or(|region| {
-                split_arn(&recommender.recommender_arn).is_some_and(|arn| arn.region == region)
-            })
-        })
+        .filter(|recommender| in_region(&recommender.recommender_arn, region))
         .filter(|recommender| group.as_ref().is_none_or(|group| &recommender.dataset_group_arn == group))
         .map(summary)
         .collect();

@@ -539,8 +539,7 @@ impl Emulator {
             match serde_json::from_slice(&body) {
                 Ok(input) => input,
                 Err(error) => {
-                    let error =
-                        ApiError::new("SerializationException", 400, format!("Malformed JSON: {error}"));
+                    let error = ApiError::serialization(format!("Malformed JSON: {error}"));
                     return (Some((operation, Value::Null)), Err(error), None);
                 }
             }
@@ -673,9 +672,7 @@ async fn read_body(request: Request<Incoming>) -> Result<Bytes, ApiError> {
         .collect()
         .await
         .map(|collected| collected.to_bytes())
-        .map_err(|error| {
-            ApiError::new("SerializationException", 400, format!("Cannot read the request body: {error}"))
-        })
+        .map_err(|error| ApiError::serialization(format!("Cannot read the request body: {error}")))
 }
 
 fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
