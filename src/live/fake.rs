@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
+use crate::arn::{DatasetGroupArn, SolutionVersionArn};
+
 use super::{
     CampaignSummary, CreateCampaignRequest, CreateRecommenderRequest, LiveCampaign, LiveCampaignUpdate,
     LiveError, LiveRecommender, LiveRecommenderUpdate, PersonalizeApi, RecommenderSummary, ResourceStatus,
@@ -200,11 +202,9 @@ impl PersonalizeApi for FakePersonalize {
     }
 
     async fn create_campaign(&self, request: &CreateCampaignRequest) -> Result<String, LiveError> {
-        let (prefix, _) = request
-            .solution_version_arn
-            .split_once(":solution/")
-            .ok_or_else(|| LiveError::InvalidInput { message: "not a solution version ARN".into() })?;
-        let arn = format!("{prefix}:campaign/{}", request.name);
+        let arn = SolutionVersionArn::parse(&request.solution_version_arn)
+            .map_err(|error| LiveError::InvalidInput { message: error.to_string() })?
+            .campaign_arn(&request.name);
         let mut state = self.state();
         state.writes.push(RecordedWrite::Create(request.clone()));
         if state.campaigns.contains_key(&arn) {
@@ -296,11 +296,9 @@ impl PersonalizeApi for FakePersonalize {
     }
 
     async fn create_recommender(&self, request: &CreateRecommenderRequest) -> Result<String, LiveError> {
-        let (prefix, _) = request
-            .dataset_group_arn
-            .split_once(":dataset-group/")
-            .ok_or_else(|| LiveError::InvalidInput { message: "not a dataset group ARN".into() })?;
-        let arn = format!("{prefix}:recommender/{}", request.name);
+        let arn = DatasetGroupArn::parse(&request.dataset_group_arn)
+            .map_err(|error| LiveError::InvalidInput { message: error.to_string() })?
+            .recommender_arn(&request.name);
         let mut state = self.state();
         state.writes.push(RecordedWrite::CreateRecommender(request.clone()));
         if state.recommenders.contains_key(&arn) {
