@@ -16,7 +16,9 @@ use tokio::time::Instant;
 use super::ResourceResult;
 use crate::live::{LiveError, LiveResource, ResourceStatus, UpdateStamp};
 use crate::plan::versions::{VersionReview, with_review};
-use crate::plan::{Action, Observed, ResourcePlan, TagChanges, WriteRequest, WriteRole, plan_resource};
+use crate::plan::{
+    Action, FieldChange, Observed, ResourcePlan, TagChanges, WriteRequest, WriteRole, plan_resource,
+};
 use crate::validate::LoadedResource;
 
 /// Decisions for one resource before apply gives up on it: one that needs more never converges
@@ -300,11 +302,10 @@ impl Reconcile {
     ) -> Option<Step> {
         self.history.decisions += 1;
         if self.history.decisions > MAX_DECISIONS {
-            let paths: Vec<&str> = plan.changes.iter().map(|change| change.path.as_str()).collect();
             self.phase = Phase::Done(ResourceResult::Failed {
                 reason: format!(
                     "still differs from the file after {MAX_DECISIONS} rounds of changes: {}",
-                    paths.join(", ")
+                    changed_fields(&plan.changes)
                 ),
             });
             return None;
@@ -346,11 +347,10 @@ impl Reconcile {
         let (ours, write) = match request.role() {
             WriteRole::Create => (Ours::Create(request.clone()), Write::Call(request)),
             WriteRole::Update if self.history.update_landed => {
-                let paths: Vec<&str> = plan.changes.iter().map(|change| change.path.as_str()).collect();
                 self.phase = Phase::Done(ResourceResult::Failed {
                     reason: format!(
                         "the update became ACTIVE but live still differs from the file on {}",
-                        paths.join(", ")
+                        changed_fields(&plan.changes)
                     ),
                 });
                 return None;
@@ -627,6 +627,11 @@ pub fn poll_offset(timing: Timing, polls: u32, name: &str) -> Duration {
     let spread =
         name.bytes().fold(polls, |hash, byte| hash.wrapping_mul(31).wrapping_add(u32::from(byte))) % 1000;
     offset + gap.mul_f64(0.02 * f64::from(spread) / 1000.0)
+}
+
+/// The fields a plan still changes, for a failure's reason.
+fn changed_fields(changes: &[FieldChange]) -> String {
+    changes.iter().map(|change| change.path.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]
