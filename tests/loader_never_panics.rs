@@ -1,11 +1,12 @@
-//! Property tests: whatever bytes a campaign file holds, loading it ends in campaigns or diagnostics, never
-//! a panic. Raise the number of cases for a long run: `PROPTEST_CASES=100000 cargo test --release --test
-//! loader_never_panics`.
+//! Property tests: whatever bytes a campaign or recommender file holds, loading it ends in resources or
+//! diagnostics, never a panic. Raise the number of cases for a long run: `PROPTEST_CASES=100000 cargo test
+//! --release --test loader_never_panics`.
 
 use std::path::Path;
 
 use proptest::prelude::*;
 use pz_apply::load::check_source;
+use pz_apply::spec;
 use pz_apply::yaml::source_lines;
 
 /// Scalars that have tripped YAML loaders: YAML 1.1 booleans, special floats, huge numbers, anchors,
@@ -57,6 +58,12 @@ const SCALARS: &[&str] = &[
     "? complex",
     "\t",
     "arn:aws:personalize:us-east-1:111122223333:solution/s/$LATEST",
+    "arn:aws:personalize:us-east-1:111122223333:dataset-group/shop",
+    "arn:aws:personalize:::recipe/aws-ecomm-recommended-for-you",
+    "Recommender",
+    "Campaign",
+    "INACTIVE",
+    "[a, b]",
     "arn:aws:personalize:us-east-1:111122223333:solution/s/v1",
     "arn:aws:personalize:us-east-1:111122223333:campaign/c",
     "aws:x",
@@ -64,32 +71,25 @@ const SCALARS: &[&str] = &[
     "💥",
 ];
 
-const KEYS: &[&str] = &[
-    "name",
-    "solutionVersionArn",
-    "campaignArn",
-    "minProvisionedTPS",
-    "campaignConfig",
-    "tags",
-    "syncWithLatestSolutionVersion",
-    "enableMetadataWithRecommendations",
-    "itemExplorationConfig",
-    "rankingInfluence",
-    "explorationWeight",
-    "explorationItemAgeCutOff",
-    "POPULARITY",
-    "FRESHNESS",
-    "aws:team",
-    "team",
-    "<<",
-    "? k",
-    "1",
-    "\"quoted\"",
-    "",
-];
+/// Keys: every field either kind's files know, and a few that are not fields at all.
+fn keys() -> Vec<&'static str> {
+    [
+        spec::CAMPAIGN_FIELDS,
+        spec::CAMPAIGN_CONFIG_FIELDS,
+        spec::ITEM_EXPLORATION_FIELDS,
+        spec::RANKING_INFLUENCE_FIELDS,
+        spec::GUARD_RULE_FIELDS,
+        spec::RECOMMENDER_FIELDS,
+        spec::RECOMMENDER_CONFIG_FIELDS,
+        spec::TRAINING_DATA_FIELDS,
+        spec::DATASET_TYPES,
+        &["aws:team", "team", "<<", "? k", "1", "\"quoted\"", ""],
+    ]
+    .concat()
+}
 
 fn line() -> impl Strategy<Value = String> {
-    (0usize..4, prop::sample::select(KEYS), prop::sample::select(SCALARS), any::<bool>()).prop_map(
+    (0usize..4, prop::sample::select(keys()), prop::sample::select(SCALARS), any::<bool>()).prop_map(
         |(indent, key, value, nested)| {
             let pad = "  ".repeat(indent);
             if nested { format!("{pad}{key}:") } else { format!("{pad}{key}: {value}") }
