@@ -165,14 +165,19 @@ impl Checker<'_> {
     /// What the document declares: `kind`, `Campaign` when it is left out. `None` (reported) for a kind
     /// that does not exist.
     fn kind(&mut self, document: &Node) -> Option<Kind> {
+        const HOW: &str = "write `kind: Campaign` (the default) or `kind: Recommender`";
         let Some(node) = map_value(document, "kind") else { return Some(Kind::Campaign) };
-        let name = self.string(node, "kind")?;
-        if let Some(kind) = Kind::parse(&name) {
+        let Value::String(name) = &node.value else {
+            let message = format!("`kind` must be a string, found {}", node.value.kind());
+            self.report_with_help(node.position, "kind", message, HOW);
+            return None;
+        };
+        if let Some(kind) = Kind::parse(name) {
             return Some(kind);
         }
-        let help = match suggest(&name, KIND_NAMES) {
+        let help = match suggest(name, KIND_NAMES) {
             Some(suggestion) => format!("did you mean `{suggestion}`?"),
-            None => "write `kind: Campaign` (the default) or `kind: Recommender`".to_string(),
+            None => HOW.to_string(),
         };
         self.report_with_help(node.position, "kind", format!("unknown kind `{name}`"), help);
         None

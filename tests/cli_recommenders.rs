@@ -47,6 +47,7 @@ fn recommender(name: &str, recipe: &str, extra: &str) -> String {
 fn validate_points_at_recommender_problems() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "kind.yaml", "kind: Recomender\nname: a\n");
+    write(dir.path(), "list.yaml", "kind: [Recommender]\nname: a\n");
     write(
         dir.path(),
         "fields.yaml",
@@ -65,6 +66,8 @@ fn validate_points_at_recommender_problems() {
     for expected in [
         "campaigns/kind.yaml:1:7: error: unknown kind `Recomender`",
         "did you mean `Recommender`?",
+        "campaigns/list.yaml:1:7: error: `kind` must be a string, found a list",
+        "help: write `kind: Campaign` (the default) or `kind: Recommender`",
         "campaigns/fields.yaml:5:8: error: `state` is `stopped`; expected `ACTIVE` or `INACTIVE`",
         "campaigns/fields.yaml:7:39: error: `recommenderConfig.minRecommendationRequestsPerSecond` is 0",
         "campaigns/fields.yaml:10:7: error: unknown field `Item`",
