@@ -356,6 +356,11 @@ pub(crate) fn exploration_document(exploration: &ItemExplorationSpec) -> serde_j
 }
 
 impl ItemExplorationSpec {
+    /// The settings given, as the API stores them: the text of each value by key.
+    pub fn texts(&self) -> BTreeMap<String, String> {
+        self.entries().into_iter().map(|(key, value)| (key.to_string(), value.text.clone())).collect()
+    }
+
     /// The settings given, by the API's key names.
     pub fn entries(&self) -> Vec<(&'static str, &ExplorationValue)> {
         [

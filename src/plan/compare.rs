@@ -11,7 +11,7 @@ use crate::live::{
     CreateCampaignRequest, LiveCampaign, LiveCampaignUpdate, ServingConfig, SharedSettings,
     UpdateCampaignRequest,
 };
-use crate::spec::CampaignSpec;
+use crate::spec::{CampaignSpec, ItemExplorationSpec};
 /// Ranking weights closer than this are equal: AWS stores doubles and may round-trip them inexactly.
 const RANKING_EPSILON: f64 = 1e-6;
 
@@ -39,15 +39,9 @@ pub(crate) fn desired_comparable(spec: &CampaignSpec) -> Comparable {
         sync: spec.solution_version().is_some_and(|arn| arn.is_latest()),
         min_provisioned_tps: spec.min_provisioned_tps,
         metadata: config.and_then(|config| config.enable_metadata_with_recommendations),
-        exploration: config.and_then(|config| config.item_exploration_config.as_ref()).map(|exploration| {
-            [
-                ("explorationWeight", &exploration.exploration_weight),
-                ("explorationItemAgeCutOff", &exploration.exploration_item_age_cut_off),
-            ]
-            .into_iter()
-            .filter_map(|(key, value)| value.as_ref().map(|value| (key.to_string(), value.text.clone())))
-            .collect()
-        }),
+        exploration: config
+            .and_then(|config| config.item_exploration_config.as_ref())
+            .map(ItemExplorationSpec::texts),
         ranking: config.and_then(|config| config.ranking_influence.as_ref()).map(|ranking| {
             [("POPULARITY", ranking.popularity), ("FRESHNESS", ranking.freshness)]
                 .into_iter()

@@ -21,7 +21,7 @@ use crate::live::{
     CreateRecommenderRequest, DatasetColumns, LiveRecommender, LiveRecommenderUpdate, RecommenderConfig,
     ResourceStatus, TrainingDataConfig, UpdateRecommenderRequest,
 };
-use crate::spec::{Kind, RecommenderSpec, RecommenderState};
+use crate::spec::{ItemExplorationSpec, Kind, RecommenderSpec, RecommenderState};
 use crate::validate::LoadedResource;
 
 /// AWS's minimum requests per second when none was asked for.
@@ -50,13 +50,9 @@ fn desired_comparable(spec: &RecommenderSpec) -> Comparable {
         recipe_arn: spec.recipe_arn.clone(),
         rps: config.and_then(|config| config.min_recommendation_requests_per_second),
         metadata: config.and_then(|config| config.enable_metadata_with_recommendations),
-        exploration: config.and_then(|config| config.item_exploration_config.as_ref()).map(|exploration| {
-            exploration
-                .entries()
-                .into_iter()
-                .map(|(key, value)| (key.to_string(), value.text.clone()))
-                .collect()
-        }),
+        exploration: config
+            .and_then(|config| config.item_exploration_config.as_ref())
+            .map(ItemExplorationSpec::texts),
         excluded: training.and_then(|training| training.excluded_dataset_columns.clone()),
         included: training.and_then(|training| training.included_dataset_columns.clone()),
         state: spec.state,
@@ -196,28 +192,9 @@ fn document(values: &Comparable) -> Value {
     let mut document = serde_json::Map::new();
     document.insert("datasetGroupArn".into(), json!(values.dataset_group_arn));
     document.insert("recipeArn".into(), json!(values.recipe_arn));
-    let mut config = serde_json::Map::new();
-    if let Some(exploration) = &values.exploration {
-        config.insert("itemExplorationConfig".into(), json!(exploration));
-    }
-    if let Some(rps) = values.rps {
-        config.insert("minRecommendationRequestsPerSecond".into(), json!(rps));
-    }
-    if values.excluded.is_some() || values.included.is_some() {
-        let mut training = serde_json::Map::new();
-        if let Some(excluded) = &values.excluded {
-            training.insert("excludedDatasetColumns".into(), json!(excluded));
-        }
-        if let Some(included) = &values.included {
-            training.insert("includedDatasetColumns".into(), json!(included));
-        }
-        config.insert("trainingDataConfig".into(), Value::Object(training));
-    }
-    if let Some(metadata) = values.metadata {
-        config.insert("enableMetadataWithRecommendations".into(), json!(metadata));
-    }
-    if !config.is_empty() {
-        document.insert("recommenderConfig".into(), Value::Object(config));
+    let config = managed_config(values).to_json();
+    if config.as_object().is_some_and(|config| !config.is_empty()) {
+        document.insert("recommenderConfig".into(), config);
     }
     if let Some(state) = values.state {
         document.insert("state".into(), json!(state.as_str()));
@@ -258,18 +235,23 @@ fn update_request(
     }
 }
 
-fn create_request(spec: &RecommenderSpec, desired: &Comparable) -> CreateRecommenderRequest {
-    let config = spec.recommender_config.as_ref().map(|_| RecommenderConfig {
-        item_exploration_config: desired.exploration.clone(),
-        min_recommendation_requests_per_second: desired.rps,
-        training_data_config: (desired.excluded.is_some() || desired.included.is_some()).then(|| {
+/// The config members `values` manage, and no others.
+fn managed_config(values: &Comparable) -> RecommenderConfig {
+    RecommenderConfig {
+        item_exploration_config: values.exploration.clone(),
+        min_recommendation_requests_per_second: values.rps,
+        training_data_config: (values.excluded.is_some() || values.included.is_some()).then(|| {
             TrainingDataConfig {
-                excluded_dataset_columns: desired.excluded.clone(),
-                included_dataset_columns: desired.included.clone(),
+                excluded_dataset_columns: values.excluded.clone(),
+                included_dataset_columns: values.included.clone(),
             }
         }),
-        enable_metadata_with_recommendations: desired.metadata,
-    });
+        enable_metadata_with_recommendations: values.metadata,
+    }
+}
+
+fn create_request(spec: &RecommenderSpec, desired: &Comparable) -> CreateRecommenderRequest {
+    let config = spec.recommender_config.as_ref().map(|_| managed_config(desired));
     CreateRecommenderRequest {
         name: spec.name.clone(),
         dataset_group_arn: spec.dataset_group_arn.clone(),
