@@ -549,12 +549,33 @@ async fn someone_elses_update_that_fails_is_not_our_failure() {
     assert_eq!(describe(&running)["minProvisionedTPS"], 6);
 }
 
+/// Tags `arn` with 49 more tags, so that with the file's one it is at AWS's quota of 50; returns them as
+/// file lines.
+fn forty_nine_more_tags(running: &RunningEmulator, arn: &str) -> String {
+    let keys: Vec<Value> = (0..49).map(|n| json!({ "tagKey": format!("k{n}"), "tagValue": "v" })).collect();
+    running.emulator.call("TagResource", &json!({ "resourceArn": arn, "tags": keys })).unwrap();
+    (0..49).map(|n| format!("  k{n}: v\n")).collect()
+}
+
+/// A rename of `team` to `owner` at 50 tags: the removal is sent first, every tag call was accepted.
+fn assert_renamed_at_the_quota(running: &RunningEmulator, arn: &str) {
+    let tag_calls: Vec<(String, Option<String>)> = running
+        .emulator
+        .requests()
+        .into_iter()
+        .filter(|call| call.operation.ends_with("Resource") && call.operation != "ListTagsForResource")
+        .map(|call| (call.operation, call.error))
+        .collect();
+    assert_eq!(tag_calls, [("UntagResource".to_string(), None), ("TagResource".to_string(), None)]);
+    let tags = running.emulator.state().tags[arn].clone();
+    assert_eq!(tags.len(), 50);
+    assert!(tags.contains_key("owner") && !tags.contains_key("team"));
+}
+
 #[tokio::test]
 async fn a_tag_rename_at_fifty_tags_removes_before_it_adds() {
-    let others: String = (0..49).map(|n| format!("  k{n}: v\n")).collect();
-    let running = support::start_emulator_timed(seed(), 0.3).await;
-    let keys: Vec<Value> = (0..49).map(|n| json!({ "tagKey": format!("k{n}"), "tagValue": "v" })).collect();
-    running.emulator.call("TagResource", &json!({ "resourceArn": HOME, "tags": keys })).unwrap();
+    let running = emulator().await;
+    let others = forty_nine_more_tags(&running, HOME);
     // 50 tags live (team + 49); the file renames team to owner.
     let run = run_apply(
         &running,
@@ -563,16 +584,7 @@ async fn a_tag_rename_at_fifty_tags_removes_before_it_adds() {
     )
     .await;
     assert_eq!(run.results, [ResourceResult::Updated], "{:#?}", run.events);
-    let sent = running.emulator.requests();
-    let tag_calls: Vec<(&str, Option<&String>)> = sent
-        .iter()
-        .filter(|call| call.operation.ends_with("Resource") && call.operation != "ListTagsForResource")
-        .map(|call| (call.operation.as_str(), call.error.as_ref()))
-        .collect();
-    assert_eq!(tag_calls, [("UntagResource", None), ("TagResource", None)]);
-    let tags = running.emulator.state().tags[HOME].clone();
-    assert_eq!(tags.len(), 50);
-    assert!(tags.contains_key("owner") && !tags.contains_key("team"));
+    assert_renamed_at_the_quota(&running, HOME);
 }
 
 #[tokio::test]
@@ -871,25 +883,13 @@ async fn someone_elses_recommender_update_that_fails_is_not_our_failure() {
 
 #[tokio::test]
 async fn a_recommender_tag_rename_at_fifty_tags_removes_before_it_adds() {
-    let others: String = (0..49).map(|n| format!("  k{n}: v\n")).collect();
     let running = emulator().await;
-    let keys: Vec<Value> = (0..49).map(|n| json!({ "tagKey": format!("k{n}"), "tagValue": "v" })).collect();
-    running.emulator.call("TagResource", &json!({ "resourceArn": FOR_YOU, "tags": keys })).unwrap();
+    let others = forty_nine_more_tags(&running, FOR_YOU);
     let run =
         run_apply(&running, &[&for_you(&format!("tags:\n  owner: shop\n{others}"))], Duration::from_secs(30))
             .await;
     assert_eq!(run.results, [ResourceResult::Updated], "{:#?}", run.events);
-    let tag_calls: Vec<(String, Option<String>)> = running
-        .emulator
-        .requests()
-        .into_iter()
-        .filter(|call| call.operation.ends_with("Resource") && call.operation != "ListTagsForResource")
-        .map(|call| (call.operation, call.error))
-        .collect();
-    assert_eq!(tag_calls, [("UntagResource".to_string(), None), ("TagResource".to_string(), None)]);
-    let tags = running.emulator.state().tags[FOR_YOU].clone();
-    assert_eq!(tags.len(), 50);
-    assert!(tags.contains_key("owner") && !tags.contains_key("team"));
+    assert_renamed_at_the_quota(&running, FOR_YOU);
 }
 
 #[tokio::test]
